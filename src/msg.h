@@ -1,0 +1,66 @@
+/*
+ * msg: the message read from standard input.
+ *
+ * msg_read consumes its input to the end (a line holding a lone "." is
+ * content, never the end of input), normalises line endings to CR LF with
+ * the dot filter (no stuffing), removes Bcc header fields, optionally
+ * collects recipients from To/Cc/Bcc (-t), and spools the result: in memory
+ * while small, in an unlinked temporary file beyond MSG_MEM_MAX, so that
+ * memory use does not grow with message size and the message can be read
+ * again (retry, queue) without stdin.  Header fields are unfolded only for
+ * parsing; the bytes sent are the input's, normalised.  A non-empty message
+ * always ends with CR LF in the spool (the dot filter ends an unterminated
+ * last line), so msg_size is what goes on the wire before stuffing.
+ *
+ * The header block is the run of header fields from the first line up to
+ * the first line that is neither a field ("name:") nor a continuation; when
+ * the first line is not a field, there is no header block.  Bcc and
+ * Resent-Bcc fields are always removed.  With read_rcpts, when any
+ * Resent-To, Resent-Cc or Resent-Bcc field is present, the recipients are
+ * those of the top-most Resent block (RFC 5322 section 3.6.6), else those
+ * of To, Cc and Bcc.
+ */
+#ifndef TLSMAIL_MSG_H
+#define TLSMAIL_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define MSG_MEM_MAX	(256 * 1024)	/* spool in memory up to this size */
+#define MSG_HEADER_MAX	(1024 * 1024)	/* largest header block accepted */
+
+struct msg_opts {
+	bool	 read_rcpts;	/* -t: collect To, Cc, Bcc */
+	const char *tmpdir;	/* NULL: $TMPDIR, else /tmp */
+};
+
+struct msg;
+
+/* Reads fd to EOF.  Errors: ERR_DATA (header block over MSG_HEADER_MAX,
+ * unparseable address list with -t), ERR_OS (read or spool failure). */
+int	msg_read(struct msg **, int fd, const struct msg_opts *, struct err *);
+void	msg_free(struct msg *);
+
+/* Size in octets as it will be sent, CR LF line ends, before dot-stuffing
+ * (the SIZE= parameter, RFC 1870). */
+size_t	msg_size(const struct msg *);
+/* True when any byte has the high bit set (BODY=8BITMIME, RFC 6152). */
+bool	msg_has_8bit(const struct msg *);
+/* Longest line in octets, without CR LF (RFC 5321 4.5.3.1.6: 998). */
+size_t	msg_longest_line(const struct msg *);
+/* Recipients found with read_rcpts, in header order, duplicates removed:
+ * two addresses are the same when their local parts are equal byte for
+ * byte and their domains equal ignoring ASCII case; the first is kept.
+ * msg_rcpt returns NULL when i is out of range. */
+size_t	msg_rcpt_count(const struct msg *);
+const char *msg_rcpt(const struct msg *, size_t i);
+
+/* Reading the spooled message back, from the start, as often as needed. */
+int	msg_rewind(struct msg *, struct err *);
+/* Returns bytes read into buf (0 at the end), or -1 with ERR_OS. */
+ssize_t	msg_read_chunk(struct msg *, char *buf, size_t len, struct err *);
+
+#endif
