@@ -38,10 +38,10 @@ static const struct option cli_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* "+": stop at the first recipient, so that an address starting with '-'
- * after "--" is not taken for an option, as sendmail does.  -o takes an
- * argument so that sendmail's "-oi" parses as "-o i". */
-static const char cli_shortopts[] = "+f:to:iv";
+/* Options may follow recipients (GNU argument permutation); "--" ends
+ * them, for an address that starts with '-'.  -o takes an argument so
+ * that sendmail's "-oi" parses as "-o i". */
+static const char cli_shortopts[] = "f:to:iv";
 
 static int
 cli_number(const char *arg, long min, long max, const char *opt, long *out,

@@ -296,6 +296,8 @@ io_fill(struct io *io, enum err_step step, struct err *e)
 		if (io->tls == NULL)
 			err_set(e, ERR_TEMP, step, "connection lost: %s",
 			    strerror(errno));
+		else if (e->step == STEP_NONE)
+			e->step = step;
 		return -1;
 	}
 }
@@ -409,6 +411,8 @@ io_flush(struct io *io, enum err_step step, struct err *e)
 		if (io->tls == NULL || r == 0)
 			err_set(e, ERR_TEMP, step, "connection lost: %s",
 			    r == 0 ? "closed" : strerror(errno));
+		else if (e->step == STEP_NONE)
+			e->step = step;
 		return -1;
 	}
 	io->outlen = 0;

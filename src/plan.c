@@ -176,7 +176,9 @@ plan_default_ehlo(void)
 		name = strdup(res->ai_canonname);
 	if (res != NULL)
 		freeaddrinfo(res);
-	if (name == NULL && plan_usable_name(host))
+	/* A name without a dot is no FQDN (RFC 5321 4.1.1.1); servers that
+	 * check reject it, so the session then greets with its address. */
+	if (name == NULL && strchr(host, '.') && plan_usable_name(host))
 		name = strdup(host);
 	return name;
 }

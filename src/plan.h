@@ -49,9 +49,9 @@ struct plan {
 int	plan_build(struct plan *, const struct options *, struct err *);
 void	plan_free(struct plan *);
 
-/* This host's name for EHLO (RFC 5321 4.1.1.1): the FQDN when there is
- * one, else the plain host name; NULL when neither is usable, and the
- * session then greets with its address literal.  Caller frees. */
+/* This host's name for EHLO (RFC 5321 4.1.1.1): its FQDN, never
+ * "localhost"; NULL when there is none, and the session then greets with
+ * its address literal.  Caller frees. */
 char	*plan_default_ehlo(void);
 
 /* Checks an EHLO name: a domain or an address literal, nothing that could

@@ -183,10 +183,12 @@ secret_from_command(const char *cmd, char **out, struct err *e)
 	if (secret_wait(pid, cmd, e) < 0) {
 		if (rc == 0)
 			secret_free(*out);
+		*out = NULL;
 		return -1;
 	}
 	if (rc == 0 && **out == '\0') {
 		secret_free(*out);
+		*out = NULL;
 		return err_set(e, ERR_CONFIG, STEP_AUTH,
 		    "--passwordeval command printed nothing: %.80s", cmd);
 	}

@@ -619,8 +619,11 @@ smtp_starttls(struct smtp *s, struct err *e)
 	    smtp_sync(s, e) < 0)
 		return -1;
 	if (s->reply.code != 220) {
-		smtp_fail_reply(s, STEP_STARTTLS, e, "server refused STARTTLS");
-		e->cls = s->reply.code / 100 == 4 ? ERR_TEMP : ERR_SECURITY;
+		/* Even a 454 is not retried as a temporary failure: whoever
+		 * strips STARTTLS can make it permanent. */
+		smtp_fail_reply(s, STEP_STARTTLS, e, "server refused STARTTLS "
+		    "(the server or the network refused TLS)");
+		e->cls = ERR_SECURITY;
 		err_hint(e, "TLS is required; use --tls=off only if you accept "
 		    "plaintext");
 		return -1;
@@ -735,6 +738,11 @@ smtp_free(struct smtp *s)
 {
 	if (s == NULL)
 		return;
+	if (s->io != NULL)
+		s->out->writes = io_writes(s->io);
+	/* A TLS 1.3 ticket arrives after the handshake: look again. */
+	if (s->tls != NULL && s->tls_active)
+		tls_facts_session(s->tls, &s->out->tls);
 	io_free(s->io);
 	tls_conn_free(s->tls);
 	reply_free(&s->reply);
@@ -780,7 +788,6 @@ smtp_open(struct smtp **sp, const struct smtp_conf *c, struct outcome *o,
 fail:
 	/* Nothing more crosses a connection that failed to open: no QUIT
 	 * in clear after a refused STARTTLS, none after a bad certificate. */
-	o->writes = s->io ? io_writes(s->io) : 0;
 	smtp_free(s);
 	return -1;
 }
