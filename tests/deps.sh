@@ -2,7 +2,7 @@
 # Installs what a fresh Debian 12 lacks to build and test tlsmail: with
 # root, through apt-get; otherwise prints the one command that would.
 pkgs="build-essential autoconf automake pkg-config libgnutls28-dev gnutls-bin
-check valgrind python3 iproute2 time"
+check valgrind python3 iproute2 time bc"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
