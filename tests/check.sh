@@ -59,8 +59,15 @@ build() {
 		failed=$((failed + 1))
 		return
 	fi
+	before=$failed
 	(cd "$dir" && make -j"$jobs" check $MAKE_VARS >check.out 2>&1)
+	status=$?
 	tally "$dir"
+	# a suite that could not even be built or run still fails
+	if [ "$status" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+		echo "--- $name: make check failed"; tail -n 40 "$dir"/check.out
+		failed=$((failed + 1))
+	fi
 }
 
 MAKE_VARS=""
