@@ -429,12 +429,15 @@ srv_tls(struct srv *s)
 		ret = gnutls_handshake(ss);
 	while (ret == GNUTLS_E_INTERRUPTED);
 	s->hs_ret = ret;
+	/* Read even when the handshake failed on this side: in TLS 1.3 the
+	 * client may hang up while the server is still sending its session
+	 * ticket, after the ClientHello's SNI was processed. */
+	if (gnutls_server_name_get(ss, s->sni, &n, &type, 0) < 0)
+		s->sni[0] = '\0';
 	/* As servers do: say why (RFC 8446 section 6.2). */
 	if (ret < 0)
 		gnutls_alert_send_appropriate(ss, ret);
 	if (ret == 0) {
-		if (gnutls_server_name_get(ss, s->sni, &n, &type, 0) < 0)
-			s->sni[0] = '\0';
 		if (s->after == SRV_ALERT)
 			gnutls_alert_send(ss, GNUTLS_AL_FATAL,
 					  GNUTLS_A_INTERNAL_ERROR);

@@ -6,6 +6,9 @@
 
 need_cmd /usr/bin/time
 # The binary runs without $TLSMAIL_WRAPPER: valgrind would measure itself.
+# In the sanitizer build, ASan's quarantine would keep every freed buffer.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
+export ASAN_OPTIONS
 certs_dir >/dev/null
 
 # peak_kb FILE: sends FILE; PEAK is tlsmail's maximum resident set in KB
