@@ -52,4 +52,29 @@ try good localhost 0 '' --fingerprint "$pin"
 try selfsigned localhost 69 'fingerprint' --fingerprint "$pin"
 # and the user can say "do not verify" in plain words
 try selfsigned localhost 0 '' --tls-verify=off
+
+# RFC 8996/8997: a server that speaks only TLS 1.0 or 1.1 is refused ...
+tsrv_start "cert @CERTS@/good.pem
+key @CERTS@/good.key
+priority NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0
+ehlo STARTTLS"
+tlsmail_run --host localhost --port "$TSRV_PORT" --cafile "$CERTS/ca.pem" \
+	-f a@example.org b@example.net <"$T/mail"
+tsrv_wait
+assert_rc 69
+assert_fgrep 'TLS 1.2' "$T/err"
+grep -q '^C tls' "$TSRV_LOG" && fail "data crossed over TLS 1.1"
+# ... and --tls-priority is how the user chooses otherwise
+tsrv_start "cert @CERTS@/good.pem
+key @CERTS@/good.key
+ehlo STARTTLS"
+tlsmail_run --host localhost --port "$TSRV_PORT" --cafile "$CERTS/ca.pem" \
+	--tls-priority NORMAL:-VERS-ALL:+VERS-TLS1.2 --report \
+	-f a@example.org b@example.net <"$T/mail"
+tsrv_wait
+assert_rc 0
+assert_grep '^tls: +TLS1\.2, ' "$T/err"
+tlsmail_run --host localhost --port 9 --tls-priority 'NORMAL:+NONSENSE' \
+	-f a@example.org b@example.net <"$T/mail"
+assert_rc 78
 exit 0

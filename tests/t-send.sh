@@ -57,4 +57,24 @@ assert_rc 0
 assert_fgrep '> AUTH PLAIN ********' "$T/err"
 assert_no_grep 's3cret|AGFsaWNl' "$T/err"
 assert_fgrep '< 250 2.0.0 Ok: queued as TSRV1' "$T/err"
+
+# RFC 6152: an 8-bit body is declared when the server offers 8BITMIME;
+# RFC 3030 + STARTTLS: seven round trips with CHUNKING.
+printf 'Subject: caf\303\251\n\nna\303\257ve\n' >"$T/mail8"
+tsrv_start "cert @CERTS@/good.pem
+key @CERTS@/good.key
+ehlo PIPELINING
+ehlo STARTTLS
+ehlo 8BITMIME
+ehlo CHUNKING
+ehlo AUTH PLAIN
+auth alice s3cret"
+tlsmail_run --host localhost --port "$TSRV_PORT" --cafile "$CERTS/ca.pem" \
+	--user alice --password-file "$T/pw" -f alice@example.org --report \
+	bob@example.net <"$T/mail8"
+tsrv_wait
+assert_rc 0
+assert_fgrep 'MAIL FROM:<alice@example.org> BODY=8BITMIME' "$TSRV_LOG"
+assert_group AUTH,MAIL,RCPT,BDAT,QUIT tls
+assert_grep '^round trips: +7$' "$T/err"
 exit 0
