@@ -44,3 +44,25 @@ exitcode_of(const struct err *e)
 	}
 	return EX_SOFTWARE;
 }
+
+/*
+ * Monitoring systems read a probe's status, not its words: Nagios and its
+ * successors (Icinga, Naemon, Sensu, Zabbix's checks) take 0 OK, 1
+ * WARNING, 2 CRITICAL, 3 UNKNOWN.  UNKNOWN is "the check could not run",
+ * which is not the same as a server that refuses TLS (a finding: 2).
+ */
+int
+exitcode_probe(const struct verdict *v)
+{
+	if (v == NULL || !v->probed)
+		return EXITCODE_PROBE_UNKNOWN;
+	switch (v->level) {
+	case VERDICT_OK:
+		return EXITCODE_PROBE_OK;
+	case VERDICT_WARN:
+		return EXITCODE_PROBE_WARN;
+	case VERDICT_FAIL:
+		break;
+	}
+	return EXITCODE_PROBE_FAIL;
+}

@@ -30,6 +30,8 @@ struct io {
 	char	*out;		/* queued for the next flush */
 	size_t	 outlen, outcap;
 	long long deadline;	/* monotonic ms */
+	long long end;		/* io_limit's, 0: none */
+	int	 limit_ms;
 	unsigned writes;
 };
 
@@ -46,6 +48,15 @@ void
 io_arm(struct io *io, int timeout_ms)
 {
 	io->deadline = io_now() + timeout_ms;
+	if (io->end != 0 && io->deadline > io->end)
+		io->deadline = io->end;
+}
+
+void
+io_limit(struct io *io, int total_ms)
+{
+	io->limit_ms = total_ms;
+	io->end = total_ms > 0 ? io_now() + total_ms : 0;
 }
 
 /* Waits until fd is ready for events or the deadline passes. */
@@ -58,9 +69,17 @@ io_wait(struct io *io, short events, enum err_step step, struct err *e)
 		long long left = io->deadline - io_now();
 		int r;
 
-		if (left <= 0)
-			return err_set(e, ERR_TEMP, step,
+		if (left <= 0 && io->end != 0 && io->deadline >= io->end)
+			return err_set(e, ERR_TEMP, step, "timed out: the "
+			    "session took longer than its limit of %d s",
+			    (io->limit_ms + 999) / 1000);
+		if (left <= 0) {
+			err_set(e, ERR_TEMP, step,
 			    "timed out waiting for the server");
+			err_hint(e, "the server or the network stalled; try "
+			    "again later, or raise --timeout");
+			return -1;
+		}
 		r = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
 		if (r > 0)
 			return 0;
@@ -137,11 +156,13 @@ io_resolve(const char *host, unsigned port, struct addrinfo **res,
 	if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL) {
 		err_set(e, ERR_NOHOST, STEP_RESOLVE, "cannot resolve %s: %s",
 		    host, gai_strerror(rc));
-		err_hint(e, "check --host");
+		err_hint(e, "check the spelling of --host");
 		return -1;
 	}
-	return err_set(e, ERR_TEMP, STEP_RESOLVE, "cannot resolve %s: %s",
-	    host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	err_set(e, ERR_TEMP, STEP_RESOLVE, "cannot resolve %s: %s", host,
+	    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	err_hint(e, "the name service is not answering; try again later");
+	return -1;
 }
 
 static struct io *
@@ -175,6 +196,9 @@ io_connect(struct io **out, const char *host, unsigned port, int timeout_ms,
 		if (lasterr == ECONNREFUSED)
 			err_hint(e, "check --host and --port (587 for STARTTLS, "
 			    "465 for implicit TLS)");
+		else
+			err_hint(e, "check the network, and that no firewall "
+			    "blocks port %u", port);
 		return -1;
 	}
 	getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, (socklen_t)addrlen,

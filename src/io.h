@@ -34,6 +34,10 @@ int	io_local_literal(struct io *, char *buf, size_t len, struct err *);
 
 /* Arms the deadline for the next reply or write: timeout_ms from now. */
 void	io_arm(struct io *, int timeout_ms);
+/* Bounds the whole connection: from now on no wait goes past total_ms,
+ * whatever io_arm asks, so that a server answering each step just in
+ * time cannot stretch the session without end.  0: no limit. */
+void	io_limit(struct io *, int total_ms);
 
 /* Runs the TLS handshake on this connection; afterwards all reads and
  * writes go through it.  The input buffer must be empty. */

@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "dot.h"
+#include "hdrfill.h"
 #include "msg.h"
 
 #define MSG_CHUNK	(64 * 1024)	/* one read(2) */
@@ -40,6 +41,8 @@ struct msg {
 	size_t	 pos;		/* read-back offset */
 	char	**rcpt;
 	size_t	 nrcpt, rcptcap;
+	bool	 hdr_8bit;	/* the header block has 8-bit bytes */
+	char	*tmpdir;	/* msg_opts's, for msg_filter's spool */
 };
 
 /* One msg_read in progress. */
@@ -202,10 +205,12 @@ spool_write(struct reader *r, const char *p, size_t len, struct err *e)
 static bool
 field_next(const char *hdr, size_t end, size_t *pos, struct field *f)
 {
-	const char *p = hdr + *pos, *stop = hdr + end, *nl, *colon;
+	const char *p, *stop, *nl, *colon;
 
-	if (p >= stop)
+	if (hdr == NULL || *pos >= end)	/* no header read: no buffer */
 		return false;
+	p = hdr + *pos;
+	stop = hdr + end;
 	nl = memchr(p, '\n', (size_t)(stop - p));
 	while (nl + 1 < stop && (nl[1] == ' ' || nl[1] == '\t'))
 		nl = memchr(nl + 1, '\n', (size_t)(stop - nl - 1));
@@ -358,6 +363,46 @@ hdr_is_dest(const struct field *f, int kind, unsigned block, bool resent)
 	return field_is(f, "To") || field_is(f, "Cc") || field_is(f, "Bcc");
 }
 
+static void
+hdr_count_8bit(struct msg *m, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len && !m->hdr_8bit; i++)
+		if ((unsigned char)p[i] & 0x80)
+			m->hdr_8bit = true;
+}
+
+/* Adds the fields that the options ask for and the block hdr[0..end)
+ * lacks, at its top.  Without a header block the added fields make one,
+ * and an empty line ends it unless the body already starts with one. */
+static int
+hdr_fill(struct reader *r, size_t end, struct err *e)
+{
+	const struct hdrfill_conf *c = r->opts->fill;
+	struct hdrfill_seen seen = { false, false, false, false };
+	struct field f;
+	size_t pos = 0;
+	char *add;
+	int rc;
+
+	if (c == NULL)
+		return 0;
+	while (field_next(r->hdr, end, &pos, &f)) {
+		seen.date |= field_is(&f, "Date");
+		seen.msgid |= field_is(&f, "Message-ID");
+		seen.from |= field_is(&f, "From");
+		seen.to_cc |= field_is(&f, "To") || field_is(&f, "Cc");
+	}
+	if ((add = hdrfill_make(c, &seen, e)) == NULL)
+		return -1;
+	hdr_count_8bit(r->m, add, strlen(add));
+	rc = spool_write(r, add, strlen(add), e);
+	if (rc == 0 && end == 0 && *add != '\0' &&
+	    (r->hlen == 0 || r->hdr[0] != '\r'))
+		rc = spool_write(r, "\r\n", 2, e);
+	free(add);
+	return rc;
+}
+
 /* Spools the header block hdr[0..end) without its Bcc and Resent-Bcc
  * fields (the point of a blind copy), collecting recipients with -t. */
 static int
@@ -369,6 +414,8 @@ hdr_emit(struct reader *r, size_t end, struct err *e)
 	struct field f;
 	size_t pos = 0;
 
+	if (hdr_fill(r, end, e) < 0)
+		return -1;
 	while (field_next(r->hdr, end, &pos, &f)) {
 		int kind = resent_kind(&f);
 		unsigned block = resent_step(&rs, kind);
@@ -378,6 +425,10 @@ hdr_emit(struct reader *r, size_t end, struct err *e)
 			return -1;
 		if (field_is(&f, "Bcc") || kind == RESENT_BCC)
 			continue;
+		if (field_is(&f, "From") &&
+		    hdrfill_replaces_from(r->opts->fill))
+			continue;
+		hdr_count_8bit(r->m, f.p, f.len);
 		if (spool_write(r, f.p, f.len, e) < 0)
 			return -1;
 	}
@@ -389,7 +440,7 @@ static int
 hdr_done(struct reader *r, size_t end, struct err *e)
 {
 	if (hdr_emit(r, end, e) < 0 ||
-	    spool_write(r, r->hdr + end, r->hlen - end, e) < 0)
+	    spool_write(r, r->hdr ? r->hdr + end : "", r->hlen - end, e) < 0)
 		return -1;
 	free(r->hdr);
 	r->hdr = NULL;
@@ -454,7 +505,8 @@ static int
 hdr_scan(struct reader *r, struct err *e)
 {
 	while (r->in_header) {
-		enum line_kind k = line_kind(r->hdr + r->scan,
+		/* nothing read yet: no buffer, and NULL + 0 is undefined */
+		enum line_kind k = line_kind(r->hdr ? r->hdr + r->scan : "",
 		    r->hlen - r->scan, r->scan == 0);
 		const char *nl;
 
@@ -622,7 +674,10 @@ msg_read(struct msg **mp, int fd, const struct msg_opts *opts,
 	*mp = NULL;
 	if ((r.m = calloc(1, sizeof(*r.m))) != NULL)
 		r.m->fd = -1;
-	if (r.m == NULL || in == NULL || out == NULL)
+	if (r.m != NULL && opts->tmpdir != NULL &&
+	    (r.m->tmpdir = strdup(opts->tmpdir)) == NULL)
+		msg_oom(e);
+	else if (r.m == NULL || in == NULL || out == NULL)
 		msg_oom(e);
 	else if (reader_pump(&r, fd, in, out, e) == 0 &&
 	    rcpt_dedup(r.m, e) == 0) {
@@ -648,6 +703,7 @@ msg_free(struct msg *m)
 	for (size_t i = 0; i < m->nrcpt; i++)
 		free(m->rcpt[i]);
 	free(m->rcpt);
+	free(m->tmpdir);
 	free(m);
 }
 
@@ -667,6 +723,12 @@ size_t
 msg_longest_line(const struct msg *m)
 {
 	return m->longest > m->line ? m->longest : m->line;
+}
+
+bool
+msg_header_8bit(const struct msg *m)
+{
+	return m->hdr_8bit;
 }
 
 size_t
@@ -717,4 +779,43 @@ msg_read_chunk(struct msg *m, char *buf, size_t len, struct err *e)
 	}
 	m->pos += (size_t)n;
 	return n;
+}
+
+int
+msg_put(struct msg *out, const char *p, size_t len, struct err *e)
+{
+	struct msg_opts opts = { .tmpdir = out->tmpdir };
+	struct reader r = { .m = out, .opts = &opts };
+
+	return spool_write(&r, p, len, e);
+}
+
+/* The new spool takes the old one's place; the recipients, the header's
+ * 8-bit flag and the spool directory move over. */
+int
+msg_filter(struct msg *m, msg_filter_fn fn, void *ctx, struct err *e)
+{
+	struct msg *n = calloc(1, sizeof(*n)), old;
+
+	if (n == NULL)
+		return msg_oom(e);
+	n->fd = -1;
+	n->tmpdir = m->tmpdir;
+	if (fn(ctx, m, n, e) < 0) {
+		n->tmpdir = NULL;
+		msg_free(n);
+		return -1;
+	}
+	n->rcpt = m->rcpt;
+	n->nrcpt = m->nrcpt;
+	n->rcptcap = m->rcptcap;
+	n->hdr_8bit = m->hdr_8bit;
+	old = *m;
+	*m = *n;
+	old.rcpt = NULL;
+	old.nrcpt = 0;
+	old.tmpdir = NULL;
+	*n = old;
+	msg_free(n);
+	return 0;
 }

@@ -32,9 +32,15 @@
 #define MSG_MEM_MAX	(256 * 1024)	/* spool in memory up to this size */
 #define MSG_HEADER_MAX	(1024 * 1024)	/* largest header block accepted */
 
+struct hdrfill_conf;
+
 struct msg_opts {
 	bool	 read_rcpts;	/* -t: collect To, Cc, Bcc */
 	const char *tmpdir;	/* NULL: $TMPDIR, else /tmp */
+	/* Header completion (hdrfill.h): the missing fields are added at
+	 * the top of the header block, and spooled and counted with it; a
+	 * message without a header block gets one.  NULL: none. */
+	const struct hdrfill_conf *fill;
 };
 
 struct msg;
@@ -51,6 +57,9 @@ size_t	msg_size(const struct msg *);
 bool	msg_has_8bit(const struct msg *);
 /* Longest line in octets, without CR LF (RFC 5321 4.5.3.1.6: 998). */
 size_t	msg_longest_line(const struct msg *);
+/* True when the header block has a byte with the high bit set (UTF-8
+ * header fields need SMTPUTF8, RFC 6532). */
+bool	msg_header_8bit(const struct msg *);
 /* Recipients found with read_rcpts, in header order, duplicates removed:
  * two addresses are the same when their local parts are equal byte for
  * byte and their domains equal ignoring ASCII case; the first is kept.
@@ -62,5 +71,19 @@ const char *msg_rcpt(const struct msg *, size_t i);
 int	msg_rewind(struct msg *, struct err *);
 /* Returns bytes read into buf (0 at the end), or -1 with ERR_OS. */
 ssize_t	msg_read_chunk(struct msg *, char *buf, size_t len, struct err *);
+
+/*
+ * Replaces the spooled message with one made from it (the 8-bit
+ * conversion of mime8.h), in a second pass, so that memory does not grow
+ * with the message: fn reads in with msg_rewind and msg_read_chunk and
+ * writes the new message to out with msg_put, CR LF line ends only.
+ * Size, 8-bit content and longest line are counted anew; recipients and
+ * msg_header_8bit stay.  On failure the message is left as it was.
+ * Errors: fn's, ERR_OS.
+ */
+typedef int (*msg_filter_fn)(void *ctx, struct msg *in, struct msg *out,
+    struct err *);
+int	msg_filter(struct msg *, msg_filter_fn fn, void *ctx, struct err *);
+int	msg_put(struct msg *out, const char *, size_t len, struct err *);
 
 #endif

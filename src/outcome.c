@@ -47,3 +47,38 @@ outcome_free(struct outcome *o)
 	free(o->final_text);
 	memset(o, 0, sizeof(*o));
 }
+
+const char *
+outcome_version_name(size_t i)
+{
+	static const char *const names[OUTCOME_NVERS] = {
+		"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"
+	};
+
+	return i < OUTCOME_NVERS ? names[i] : "?";
+}
+
+const char *
+outcome_ocsp_name(enum outcome_ocsp s)
+{
+	switch (s) {
+	case OUTCOME_OCSP_NONE:		return "none";
+	case OUTCOME_OCSP_GOOD:		return "good";
+	case OUTCOME_OCSP_REVOKED:	return "revoked";
+	case OUTCOME_OCSP_UNKNOWN:	return "unknown";
+	case OUTCOME_OCSP_INVALID:	return "invalid";
+	}
+	return "?";
+}
+
+const char *
+outcome_ver_name(enum outcome_ver v)
+{
+	switch (v) {
+	case OUTCOME_VER_UNTESTED:	return "untested";
+	case OUTCOME_VER_ACCEPTED:	return "accepted";
+	case OUTCOME_VER_REFUSED:	return "refused";
+	case OUTCOME_VER_UNKNOWN:	return "unknown";
+	}
+	return "?";
+}

@@ -30,6 +30,26 @@ struct cert_facts {
 	char	 pin_sha256[64];/* base64 SHA-256 of the SubjectPublicKeyInfo */
 };
 
+/* The OCSP response the server stapled (RFC 6066 section 8, RFC 6960). */
+enum outcome_ocsp {
+	OUTCOME_OCSP_NONE = 0,	/* none stapled */
+	OUTCOME_OCSP_GOOD,
+	OUTCOME_OCSP_REVOKED,
+	OUTCOME_OCSP_UNKNOWN,	/* the responder does not know the cert */
+	OUTCOME_OCSP_INVALID	/* unparsable, badly signed or stale */
+};
+
+/* One extra handshake per protocol version (probe): what it showed. */
+enum outcome_ver {
+	OUTCOME_VER_UNTESTED = 0,
+	OUTCOME_VER_ACCEPTED,
+	OUTCOME_VER_REFUSED,
+	OUTCOME_VER_UNKNOWN	/* the connection failed for another reason */
+};
+
+/* TLS 1.0, 1.1, 1.2, 1.3, in that order, in tls_versions[]. */
+#define OUTCOME_NVERS	4
+
 struct tls_facts {
 	bool	 active;	/* a handshake completed */
 	char	 version[16];	/* "TLS1.3" */
@@ -44,6 +64,10 @@ struct tls_facts {
 	bool	 pin_matched;
 	unsigned verify_status;	/* gnutls_certificate_status_t bits */
 	char	*verify_reason;	/* GnuTLS's words, "" when verified */
+	bool	 chain_in_order;	/* each certificate signed by the next */
+	bool	 chain_complete;	/* leads from the leaf to a trust anchor
+				   or a self-signed root */
+	enum outcome_ocsp ocsp;	/* the stapled OCSP response */
 };
 
 struct rcpt_result {
@@ -70,10 +94,22 @@ struct outcome {
 	unsigned round_trips;	/* client flights that waited for a reply */
 	unsigned writes;	/* transport writes (pipelined groups) */
 	struct err err;
+	bool	 implicit_tls;	/* TLS from the first byte (RFC 8314) */
+	bool	 tls_off;	/* --tls=off: plaintext was asked for */
+	bool	 starttls_offered; /* STARTTLS in the EHLO before TLS */
+	int	 starttls_code;	/* reply to STARTTLS, 0 if never sent */
+	bool	 auth_in_clear;	/* AUTH offered before TLS */
+	enum outcome_ver tls_versions[OUTCOME_NVERS];	/* probe only */
 };
 
 void	outcome_init(struct outcome *);
 void	outcome_free(struct outcome *);
 void	tls_facts_free(struct tls_facts *);
+/* "TLS1.0" ... "TLS1.3" for tls_versions[i] (GnuTLS's spelling). */
+const char *outcome_version_name(size_t i);
+/* "none", "good", "revoked", "unknown", "invalid". */
+const char *outcome_ocsp_name(enum outcome_ocsp);
+/* "untested", "accepted", "refused", "unknown". */
+const char *outcome_ver_name(enum outcome_ver);
 
 #endif

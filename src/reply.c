@@ -97,16 +97,21 @@ reply_feed(struct reply *r, const char *line, size_t len, enum err_step step,
 	return last ? 1 : 0;
 }
 
+/* The text may hold NUL bytes from the server ("250-a\0b"): it is walked
+ * by its length, never as a C string (found by tests/fuzz/fuzz_reply). */
 const char *
 reply_line(const struct reply *r, size_t n, size_t *len)
 {
-	const char *p = r->text, *end;
+	const char *p = r->text, *end = r->text + r->len, *lf;
 
 	if (r->nlines == 0 || n >= r->nlines)
 		return NULL;
-	while (n-- > 0)
-		p = strchr(p, '\n') + 1;
-	end = strchr(p, '\n');
-	*len = end ? (size_t)(end - p) : strlen(p);
+	while (n-- > 0) {
+		if ((lf = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return NULL;
+		p = lf + 1;
+	}
+	lf = memchr(p, '\n', (size_t)(end - p));
+	*len = lf ? (size_t)(lf - p) : (size_t)(end - p);
 	return p;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "plan.h"
 #include "report.h"
 
 /* The column where values start in report_session. */
@@ -105,6 +106,42 @@ report_error(FILE *fp, const char *prog, const struct err *e)
 	fputs(": ", fp);
 	report_err_text(fp, e);
 	fputc('\n', fp);
+}
+
+/* Wide enough for the longest line, short of an 80-column terminal. */
+#define REPORT_PROGRESS_WIDTH	72
+#define REPORT_MIB		(1024 * 1024)
+
+/* n bytes in MiB with one decimal, without floating point. */
+static void
+report_mib(char *buf, size_t cap, size_t n)
+{
+	unsigned long long tenths = (unsigned long long)n * 10 / REPORT_MIB;
+
+	snprintf(buf, cap, "%llu.%llu", tenths / 10, tenths % 10);
+}
+
+void
+report_progress(FILE *fp, size_t done, size_t total, size_t rate)
+{
+	char d[32], t[32], r[32], line[160];
+	unsigned pct = total ? (unsigned)((unsigned long long)done * 100 /
+	    total) : 0;
+
+	report_mib(d, sizeof(d), done);
+	report_mib(t, sizeof(t), total);
+	report_mib(r, sizeof(r), rate);
+	snprintf(line, sizeof(line), "tlsmail: sent %s of %s MiB (%u%%)%s%s%s",
+	    d, t, pct, rate ? ", " : "", rate ? r : "", rate ? " MiB/s" : "");
+	fprintf(fp, "\r%-*s", REPORT_PROGRESS_WIDTH, line);
+	fflush(fp);
+}
+
+void
+report_progress_clear(FILE *fp)
+{
+	fprintf(fp, "\r%*s\r", REPORT_PROGRESS_WIDTH, "");
+	fflush(fp);
 }
 
 void
@@ -374,4 +411,211 @@ report_session(FILE *fp, const struct outcome *o, time_t now)
 	}
 	fprintf(fp, "%-*s%u\n", REPORT_COL, "round trips:", o->round_trips);
 	fprintf(fp, "%-*s%u\n", REPORT_COL, "writes:", o->writes);
+}
+
+/*
+ * report_probe: the session of each port as report_session shows it, with
+ * what only a probe learns (STARTTLS, AUTH before TLS, the chain's shape,
+ * OCSP, the versions accepted), then the verdict.
+ */
+
+static void
+report_probe_starttls(FILE *fp, const struct outcome *o)
+{
+	report_label(fp, "starttls:");
+	if (o->implicit_tls)
+		fputs("not used (implicit TLS)\n", fp);
+	else if (!o->starttls_offered)
+		fputs("not offered\n", fp);
+	else if (o->starttls_code == 220)
+		fputs("offered, accepted\n", fp);
+	else if (o->starttls_code != 0)
+		fprintf(fp, "offered, refused with %d\n", o->starttls_code);
+	else
+		fputs("offered\n", fp);
+	if (!o->implicit_tls)
+		report_line(fp, "auth in clear:", o->auth_in_clear ?
+		    "yes (AUTH offered before TLS)" : "no");
+}
+
+static void
+report_probe_chain(FILE *fp, const struct tls_facts *t)
+{
+	if (t->nchain == 0)
+		return;
+	report_label(fp, "chain:");
+	fprintf(fp, "%zu certificate%s, %s, %s\n", t->nchain,
+	    t->nchain == 1 ? "" : "s",
+	    t->chain_complete ? "complete" : "incomplete",
+	    t->chain_in_order ? "in order" : "not in order");
+	report_label(fp, "ocsp:");
+	if (t->ocsp == OUTCOME_OCSP_NONE)
+		fputs("none stapled\n", fp);
+	else
+		fprintf(fp, "stapled, %s\n", outcome_ocsp_name(t->ocsp));
+}
+
+static void
+report_probe_versions(FILE *fp, const struct outcome *o)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < OUTCOME_NVERS; i++)
+		any = any || o->tls_versions[i] != OUTCOME_VER_UNTESTED;
+	if (!any)
+		return;
+	report_label(fp, "tls versions:");
+	for (size_t i = 0; i < OUTCOME_NVERS; i++)
+		fprintf(fp, "%s%s %s", i ? ", " : "", outcome_version_name(i),
+		    outcome_ver_name(o->tls_versions[i]));
+	fputs(" (probe: one extra handshake each)\n", fp);
+}
+
+static void
+report_probe_one(FILE *fp, const struct outcome *o, time_t now)
+{
+	fprintf(fp, "probe:        port %u, %s\n", o->port,
+	    o->implicit_tls ? "implicit TLS" : "STARTTLS");
+	report_server(fp, o);
+	if (!verdict_reached(o)) {
+		report_label(fp, "unreachable:");
+		report_err_text(fp, &o->err);
+		fputc('\n', fp);
+		return;
+	}
+	if (o->greeting != NULL)
+		report_line(fp, "greeting:", o->greeting);
+	report_caps(fp, "ehlo:", o->caps_plain);
+	report_probe_starttls(fp, o);
+	if (!o->tls.active && o->tls.nchain == 0 && o->err.step == STEP_TLS)
+		report_line(fp, "tls:", "handshake failed (see error)");
+	else
+		report_tls(fp, o, now);
+	report_probe_chain(fp, &o->tls);
+	report_probe_versions(fp, o);
+	report_caps(fp, "ehlo (tls):", o->caps_tls);
+	if (o->err.cls != ERR_NONE) {
+		report_label(fp, "error:");
+		report_err_text(fp, &o->err);
+		fputc('\n', fp);
+	}
+}
+
+void
+report_probe(FILE *fp, const struct outcome *outs, size_t n,
+    const struct verdict *v, time_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		report_probe_one(fp, &outs[i], now);
+		fputc('\n', fp);
+	}
+	report_label(fp, "verdict:");
+	if (!v->probed)
+		fputs("unknown: no port answered\n", fp);
+	else
+		fprintf(fp, "%s\n", verdict_level_name(v->level));
+	for (size_t i = 0; i < v->nreasons; i++) {
+		const struct verdict_reason *r = &v->reasons[i];
+
+		fprintf(fp, "  %-6s port %u: ", r->level == VERDICT_OK ?
+		    "info" : verdict_level_name(r->level), r->port);
+		report_put(fp, r->text);
+		fputc('\n', fp);
+	}
+}
+
+/*
+ * --pretend: what a send would use, after the configuration files and the
+ * command line are merged.  The password itself is never printed, only
+ * where it comes from.
+ */
+static const char *
+report_plan_tls(const struct plan *p)
+{
+	switch (p->tls) {
+	case PLAN_TLS_STARTTLS:	return "starttls";
+	case PLAN_TLS_IMPLICIT:	return "implicit";
+	case PLAN_TLS_OFF:	break;
+	}
+	return "off (plaintext)";
+}
+
+static void
+report_plan_password(FILE *fp, const struct plan *p)
+{
+	report_label(fp, "password:");
+	if (p->pw_hidden) {	/* the setgid install's secret (priv.h) */
+		fputs("******** (in the system configuration)\n", fp);
+		return;
+	}
+	switch (p->pw_source) {
+	case PLAN_PW_NONE:	fputs("-", fp); break;
+	case PLAN_PW_VALUE:	fputs("******** (in the configuration)", fp);
+				break;
+	case PLAN_PW_FILE:	fputs("first line of file ", fp); break;
+	case PLAN_PW_ENV:	fputs("environment variable ", fp); break;
+	case PLAN_PW_EVAL:	fputs("output of command ", fp); break;
+	case PLAN_PW_PROMPT:	fputs("asked for on the terminal", fp); break;
+	}
+	if (p->pw_source != PLAN_PW_NONE && p->pw_source != PLAN_PW_VALUE &&
+	    p->pw_source != PLAN_PW_PROMPT)
+		report_put(fp, p->pw_arg);
+	fputc('\n', fp);
+}
+
+static void
+report_plan_opt(FILE *fp, const char *label, const char *v)
+{
+	report_line(fp, label, v != NULL ? v : "-");
+}
+
+static void
+report_plan_server(FILE *fp, const struct plan *p)
+{
+	char port[8];
+
+	report_label(fp, "account:");
+	if (p->account != NULL) {
+		report_put(fp, p->account);
+		fputs(" (", fp);
+		report_put(fp, p->account_file);
+		fputc(')', fp);
+	} else
+		fputs("- (no account chosen)", fp);
+	fputc('\n', fp);
+	report_line(fp, "host:", p->host);
+	snprintf(port, sizeof(port), "%u", p->port);
+	report_line(fp, "port:", port);
+	report_line(fp, "tls:", report_plan_tls(p));
+	if (p->tls == PLAN_TLS_OFF)
+		return;
+	report_line(fp, "trust:", p->fingerprint ? p->fingerprint :
+	    p->cafile ? p->cafile : "system trust store");
+	report_line(fp, "verify:", p->tls_no_verify ? "OFF (insecure)" :
+	    p->fingerprint ? "pinned certificate" : "chain and name");
+	report_plan_opt(fp, "tls name:", p->tls_name);
+	report_plan_opt(fp, "client cert:", p->tls_cert_file);
+}
+
+void
+report_plan(FILE *fp, const struct plan *p)
+{
+	char n[16];
+
+	report_plan_server(fp, p);
+	report_line(fp, "auth:", p->user == NULL && !plan_wants_auth(p) ?
+	    "off" : p->auth != NULL ? p->auth : "on");
+	report_plan_opt(fp, "user:", p->user);
+	report_plan_password(fp, p);
+	report_plan_opt(fp, "from:", p->from);
+	report_plan_opt(fp, "full name:", p->fullname);
+	report_plan_opt(fp, "ehlo:", p->ehlo);
+	report_plan_opt(fp, "domain:", p->domain);
+	report_plan_opt(fp, "aliases:", p->aliases);
+	report_plan_opt(fp, "log file:", p->logfile);
+	report_plan_opt(fp, "syslog:", p->syslog);
+	report_plan_opt(fp, "dsn notify:", p->dsn_notify);
+	report_plan_opt(fp, "dsn return:", p->dsn_return);
+	snprintf(n, sizeof(n), "%d s", p->timeout);
+	report_line(fp, "timeout:", n);
 }

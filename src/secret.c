@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "secret.h"
+#include "tty.h"
 
 static void
 secret_zero(void *p, size_t n)
@@ -150,9 +151,12 @@ secret_drain(int fd)
 }
 
 /* Runs cmd with /bin/sh; its first output line is the secret.  The child
- * keeps stderr so that a token helper can talk to the user. */
+ * keeps stderr so that a token helper can talk to the user.  Messages
+ * show the command as shown says (the system file's is not shown to the
+ * user under setgid, priv.h). */
 static int
-secret_from_command(const char *cmd, char **out, struct err *e)
+secret_from_command(const char *cmd, const char *shown, char **out,
+    struct err *e)
 {
 	int pfd[2], rc;
 	pid_t pid;
@@ -180,7 +184,7 @@ secret_from_command(const char *cmd, char **out, struct err *e)
 	rc = secret_read_line(pfd[0], "--passwordeval output", out, e);
 	secret_drain(pfd[0]);	/* "pass show" prints more lines */
 	close(pfd[0]);
-	if (secret_wait(pid, cmd, e) < 0) {
+	if (secret_wait(pid, shown, e) < 0) {
 		if (rc == 0)
 			secret_free(*out);
 		*out = NULL;
@@ -190,7 +194,7 @@ secret_from_command(const char *cmd, char **out, struct err *e)
 		secret_free(*out);
 		*out = NULL;
 		return err_set(e, ERR_CONFIG, STEP_AUTH,
-		    "--passwordeval command printed nothing: %.80s", cmd);
+		    "--passwordeval command printed nothing: %.80s", shown);
 	}
 	return rc;
 }
@@ -205,7 +209,14 @@ secret_get(const struct plan *p, char **out, struct err *e)
 	case PLAN_PW_ENV:
 		return secret_from_env(p->pw_arg, out, e);
 	case PLAN_PW_EVAL:
-		return secret_from_command(p->pw_arg, out, e);
+		return secret_from_command(p->pw_arg, p->pw_hidden ?
+		    "(the system configuration's)" : p->pw_arg, out, e);
+	case PLAN_PW_VALUE:	/* a config file that passed conf's check */
+		if ((*out = strdup(p->pw_arg)) == NULL)
+			return err_set(e, ERR_OS, STEP_AUTH, "out of memory");
+		return 0;
+	case PLAN_PW_PROMPT:	/* none given: ask at the terminal */
+		return tty_password(p->user, p->host, out, e);
 	case PLAN_PW_NONE:
 		break;
 	}

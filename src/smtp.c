@@ -78,14 +78,14 @@ static const enum err_step smtp_state_step[] = {
 };
 
 /* EHLO keywords tlsmail acts on (RFC 5321 4.1.1.1). */
-#define CAP_PIPELINING	0x01
-#define CAP_STARTTLS	0x02
-#define CAP_SIZE	0x04
-#define CAP_8BITMIME	0x08
-#define CAP_CHUNKING	0x10
-#define CAP_AUTH	0x20
-#define CAP_SMTPUTF8	0x40
-#define CAP_DSN		0x80
+#define CAP_PIPELINING	SMTP_CAP_PIPELINING
+#define CAP_STARTTLS	SMTP_CAP_STARTTLS
+#define CAP_SIZE	SMTP_CAP_SIZE
+#define CAP_8BITMIME	SMTP_CAP_8BITMIME
+#define CAP_CHUNKING	SMTP_CAP_CHUNKING
+#define CAP_AUTH	SMTP_CAP_AUTH
+#define CAP_SMTPUTF8	SMTP_CAP_SMTPUTF8
+#define CAP_DSN		SMTP_CAP_DSN
 
 #define SMTP_CHUNK	65536	/* message bytes read per step */
 #define SMTP_FLUSH_AT	65536	/* queued bytes that force a write */
@@ -118,6 +118,7 @@ struct smtp {
 	size_t	 size_max;	/* SIZE parameter, 0: no limit given */
 	char	*auth_mechs;	/* AUTH parameters after TLS */
 	struct sasl sasl;
+	struct sasl_chan chan;	/* what sasl knows of this session */
 	bool	 sasl_pending;	/* AUTH queued, its reply not read yet */
 	bool	 sasl_pipelined;/* ... and commands may follow it */
 	bool	 tls_active;
@@ -408,6 +409,10 @@ smtp_parse_caps(struct smtp *s, struct err *e)
 				    "out of memory");
 		}
 	}
+	if (!s->tls_active) {
+		s->out->starttls_offered = (s->caps & CAP_STARTTLS) != 0;
+		s->out->auth_in_clear = (s->caps & CAP_AUTH) != 0;
+	}
 	free(*store);
 	if ((*store = strdup(s->reply.text ? s->reply.text : "")) == NULL)
 		return err_set(e, ERR_OS, STEP_EHLO, "out of memory");
@@ -451,10 +456,34 @@ smtp_txn_fail(struct smtp *s, enum err_step step, const char *what,
 	return 0;
 }
 
+/* What to do after a 5xx to AUTH: the mechanism's own words when it has
+ * some (e.g. an OAuth error status), else the credentials. */
+static void
+smtp_auth_hint(struct smtp *s, struct err *e)
+{
+	if (e->step != STEP_AUTH || e->code < 500)
+		return;
+	if (s->sasl.note[0] != '\0')
+		err_hint(e, "the server's %s error: %s", sasl_name(&s->sasl),
+		    s->sasl.note);
+	else
+		err_hint(e, "check --user and the password");
+}
+
 static int
 smtp_on_auth(struct smtp *s, struct err *e)
 {
 	s->sasl_pending = false;
+	if (s->reply.code == 235 && !sasl_complete(&s->sasl)) {
+		/* RFC 5802 section 5: success without a verified server
+		 * signature is a failure. */
+		err_set(e, ERR_AUTH, STEP_AUTH, "server accepted AUTH %s "
+		    "without proving that it knows the password: possible "
+		    "impostor", sasl_name(&s->sasl));
+		err_hint(e, "someone may be impersonating the server; the "
+		    "message was not sent");
+		return -1;
+	}
 	if (s->reply.code == 235) {
 		snprintf(s->out->auth_mech, sizeof(s->out->auth_mech), "%s",
 		    sasl_name(&s->sasl));
@@ -471,11 +500,14 @@ smtp_on_auth(struct smtp *s, struct err *e)
 		    sasl_name(&s->sasl));
 	if (s->txn != NULL) {
 		s->txn->auth_failed = true;
-		return smtp_txn_fail(s, STEP_AUTH, "server refused "
-		    "authentication", e);
+		smtp_txn_fail(s, STEP_AUTH, "server refused authentication",
+		    e);
+		smtp_auth_hint(s, &s->txn->first);
+		return 0;
 	}
-	return smtp_fail_reply(s, STEP_AUTH, e, "server refused "
-	    "authentication");
+	smtp_fail_reply(s, STEP_AUTH, e, "server refused authentication");
+	smtp_auth_hint(s, e);
+	return -1;
 }
 
 static int
@@ -530,7 +562,11 @@ smtp_handle(struct smtp *s, const struct smtp_pending *p, struct err *e)
 	case SMTP_MAIL:
 		if (s->reply.code / 100 == 2)
 			return (t->mail_ok = true), 0;
-		return smtp_txn_fail(s, STEP_MAIL, "server refused sender", e);
+		smtp_txn_fail(s, STEP_MAIL, "server refused sender", e);
+		if (t->first.step == STEP_MAIL && t->first.code >= 500)
+			err_hint(&t->first, "check -f: many servers take only "
+			    "the address of the account you log in as");
+		return 0;
 	case SMTP_RCPT:
 		return smtp_on_rcpt(s, p->idx, e);
 	case SMTP_DATA:
@@ -549,13 +585,28 @@ smtp_handle(struct smtp *s, const struct smtp_pending *p, struct err *e)
 
 /* ---- opening ---- */
 
+/* RFC 8314 3.3: a port for implicit TLS waits for our ClientHello, so in
+ * plaintext no greeting comes (a timeout), or TLS bytes come instead. */
+static int
+smtp_no_greeting(struct smtp *s, struct err *e)
+{
+	if (s->conf->tls == PLAN_TLS_IMPLICIT || e->code != 0)
+		return -1;
+	if (s->conf->port == PLAN_PORT_SUBMISSIONS)
+		err_hint(e, "port 465 expects implicit TLS: try --tls=implicit");
+	else if (e->cls == ERR_TEMP || e->cls == ERR_PROTOCOL)
+		err_hint(e, "no SMTP greeting came; if port %u expects "
+		    "implicit TLS, try --tls=implicit", s->conf->port);
+	return -1;
+}
+
 static int
 smtp_greeting(struct smtp *s, struct err *e)
 {
 	io_arm(s->io, s->conf->timeout_ms);
 	s->out->round_trips++;
 	if (smtp_read_reply(s, STEP_GREETING, e) < 0)
-		return -1;
+		return smtp_no_greeting(s, e);
 	free(s->out->greeting);
 	s->out->greeting = strdup(smtp_reply_oneline(s));
 	if (s->reply.code == 220)
@@ -586,16 +637,32 @@ smtp_ehlo(struct smtp *s, struct err *e)
 	return smtp_fail_reply(s, STEP_EHLO, e, "server refused HELO");
 }
 
+/* Implicit TLS to a port that speaks SMTP first: the handshake finds the
+ * plaintext greeting ("220 ...") where the ServerHello should be, which
+ * is no injection but the wrong mode. */
+static int
+smtp_tls_failed(struct smtp *s, struct err *e)
+{
+	if (s->conf->tls != PLAN_TLS_IMPLICIT || e->cls != ERR_PROTOCOL)
+		return -1;
+	err_set(e, ERR_PROTOCOL, STEP_TLS, "the server answered in "
+	    "plaintext, not TLS");
+	err_hint(e, "port %u speaks plaintext first: try --tls=starttls",
+	    s->conf->port);
+	return -1;
+}
+
 static int
 smtp_handshake(struct smtp *s, struct err *e)
 {
 	if (tls_conn_new(&s->tls, s->conf->tls_ctx, io_fd(s->io),
-	    s->conf->host, &s->out->tls, e) < 0)
+	    s->conf->tls_name ? s->conf->tls_name : s->conf->host,
+	    &s->out->tls, e) < 0)
 		return -1;
 	io_arm(s->io, s->conf->timeout_ms);
 	s->out->round_trips++;
 	if (io_start_tls(s->io, s->tls, e) < 0)
-		return -1;
+		return smtp_tls_failed(s, e);
 	tls_facts_session(s->tls, &s->out->tls);
 	s->tls_active = true;
 	smtp_note(s, "TLS %s %s", s->out->tls.version, s->out->tls.cipher);
@@ -608,16 +675,25 @@ smtp_handshake(struct smtp *s, struct err *e)
 static int
 smtp_starttls(struct smtp *s, struct err *e)
 {
+	if (!(s->caps & CAP_STARTTLS) && s->conf->probe) {
+		smtp_note(s, "probe: STARTTLS not offered");
+		return 0;	/* a finding; QUIT goes in clear */
+	}
 	if (!(s->caps & CAP_STARTTLS)) {
 		err_set(e, ERR_SECURITY, STEP_STARTTLS, "server does not "
 		    "offer STARTTLS (the server or the network refused TLS)");
-		err_hint(e, "TLS is required; try --tls=implicit --port 465, "
-		    "or --tls=off if you accept plaintext");
+		err_hint(e, "TLS is required; use a server that offers it, or "
+		    "--tls=off if you accept plaintext");
 		return -1;
 	}
 	if (smtp_queue(s, SMTP_STARTTLS, 0, "STARTTLS", NULL, e) < 0 ||
 	    smtp_sync(s, e) < 0)
 		return -1;
+	s->out->starttls_code = s->reply.code;
+	if (s->reply.code != 220 && s->conf->probe) {
+		smtp_note(s, "probe: STARTTLS refused");
+		return 0;
+	}
 	if (s->reply.code != 220) {
 		/* Even a 454 is not retried as a temporary failure: whoever
 		 * strips STARTTLS can make it permanent. */
@@ -672,6 +748,26 @@ smtp_auth_exchange(struct smtp *s, struct err *e)
 	}
 }
 
+/* What the mechanisms may use of this session: the AUTH list seen over
+ * TLS, the client certificate, the channel binding for -PLUS. */
+static void
+smtp_auth_chan(struct smtp *s)
+{
+	struct sasl_chan *ch = &s->chan;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->offered = s->auth_mechs;
+	ch->tls = s->tls_active;
+	ch->allow_clear = s->conf->allow_plaintext_auth;
+	if (!s->tls_active)
+		return;
+	ch->client_cert = tls_client_cert_sent(s->tls);
+	ch->cb_len = sizeof(ch->cb_data);
+	if (tls_channel_binding(s->tls, &ch->cb_type, ch->cb_data,
+	    &ch->cb_len) < 0)
+		ch->cb_len = 0;
+}
+
 /* Chooses the mechanism and starts it; a one-step mechanism is queued to
  * leave with the first transaction (RFC 4954 section 4), any other runs
  * its exchange now. */
@@ -690,8 +786,10 @@ smtp_auth(struct smtp *s, struct err *e)
 		err_hint(e, "drop --user if this server needs no login");
 		return -1;
 	}
-	if ((mech = sasl_choose(s->auth_mechs, s->conf->auth, e)) == NULL ||
-	    sasl_start(&s->sasl, mech, s->conf->cred, &initial, e) < 0)
+	smtp_auth_chan(s);
+	if ((mech = sasl_choose(s->conf->cred, &s->chan, s->conf->auth,
+	    e)) == NULL || sasl_start(&s->sasl, mech, s->conf->cred, &s->chan,
+	    &initial, e) < 0)
 		return -1;
 	n = strlen(mech) + (initial ? strlen(initial) : 0) + 8;
 	if ((line = malloc(n)) == NULL) {
@@ -747,6 +845,7 @@ smtp_free(struct smtp *s)
 	tls_conn_free(s->tls);
 	reply_free(&s->reply);
 	free(s->pend);
+	sasl_end(&s->sasl);
 	free(s->auth_mechs);
 	free(s->ehlo);
 	free(s);
@@ -767,10 +866,13 @@ smtp_open(struct smtp **sp, const struct smtp_conf *c, struct outcome *o,
 	s->conf = c;
 	s->out = o;
 	o->port = c->port;
+	o->implicit_tls = c->tls == PLAN_TLS_IMPLICIT;
+	o->tls_off = c->tls == PLAN_TLS_OFF;
 	reply_init(&s->reply);
 	if (io_connect(&s->io, c->host, c->port, c->timeout_ms, o->address,
 	    sizeof(o->address), e) < 0)
 		goto fail;
+	io_limit(s->io, c->session_ms);
 	o->round_trips++;
 	smtp_note(s, "connected to %s port %u", o->address, c->port);
 	if (smtp_set_ehlo(s, e) < 0)
@@ -781,7 +883,7 @@ smtp_open(struct smtp **sp, const struct smtp_conf *c, struct outcome *o,
 		goto fail;
 	if (c->tls == PLAN_TLS_STARTTLS && smtp_starttls(s, e) < 0)
 		goto fail;
-	if (c->cred != NULL && smtp_auth(s, e) < 0)
+	if (c->cred != NULL && !c->probe && smtp_auth(s, e) < 0)
 		goto fail;
 	*sp = s;
 	return 0;
@@ -794,36 +896,68 @@ fail:
 
 /* ---- one message ---- */
 
+/* The MAIL command with the parameters the message needs and the server
+ * offers: RFC 1870 SIZE, RFC 6152 BODY; RFC 6531 SMTPUTF8 and RFC 3461
+ * RET and ENVID come set only when offered (fit.c). */
+static char *
+smtp_mail_line(struct smtp *s, const struct smtp_msg *m)
+{
+	size_t n = strlen(m->from) + 96 +
+	    (m->dsn_ret ? strlen(m->dsn_ret) : 0) +
+	    (m->dsn_envid ? strlen(m->dsn_envid) : 0);
+	char *line = malloc(n);
+	size_t len;
+
+	if (line == NULL)
+		return NULL;
+	len = (size_t)snprintf(line, n, "MAIL FROM:<%s>", m->from);
+	if (s->caps & CAP_SIZE)
+		len += (size_t)snprintf(line + len, n - len, " SIZE=%zu",
+		    m->size);
+	if (m->eightbit && (s->caps & CAP_8BITMIME))
+		len += (size_t)snprintf(line + len, n - len, " BODY=8BITMIME");
+	if (m->smtputf8)
+		len += (size_t)snprintf(line + len, n - len, " SMTPUTF8");
+	if (m->dsn_ret != NULL)
+		len += (size_t)snprintf(line + len, n - len, " RET=%s",
+		    m->dsn_ret);
+	if (m->dsn_envid != NULL)
+		snprintf(line + len, n - len, " ENVID=%s", m->dsn_envid);
+	return line;
+}
+
 static int
 smtp_envelope(struct smtp *s, const struct smtp_msg *m, struct err *e)
 {
 	char *line;
-	size_t n = strlen(m->from) + 64;
+	size_t n;
 	int rc;
 
-	if ((line = malloc(n)) == NULL)
+	if ((line = smtp_mail_line(s, m)) == NULL)
 		return err_set(e, ERR_OS, STEP_MAIL, "out of memory");
-	/* RFC 1870 SIZE and RFC 6152 BODY, when the server offers them. */
-	snprintf(line, n, "MAIL FROM:<%s>", m->from);
-	if (s->caps & CAP_SIZE)
-		snprintf(line + strlen(line), n - strlen(line), " SIZE=%zu",
-		    m->size);
-	if (m->eightbit && (s->caps & CAP_8BITMIME))
-		snprintf(line + strlen(line), n - strlen(line),
-		    " BODY=8BITMIME");
 	rc = smtp_cmd(s, SMTP_MAIL, 0, line, NULL, e);
 	free(line);
 	for (size_t i = 0; rc == 0 && i < m->nrcpt; i++) {
 		if (!(s->caps & CAP_PIPELINING) && s->txn->first.cls)
 			break;	/* synchronous: stop at the first refusal */
-		n = strlen(m->rcpts[i]) + 16;
+		n = strlen(m->rcpts[i]) + 16 +
+		    (m->dsn_notify ? strlen(m->dsn_notify) + 8 : 0);
 		if ((line = malloc(n)) == NULL)
 			return err_set(e, ERR_OS, STEP_RCPT, "out of memory");
-		snprintf(line, n, "RCPT TO:<%s>", m->rcpts[i]);
+		snprintf(line, n, "RCPT TO:<%s>%s%s", m->rcpts[i],
+		    m->dsn_notify ? " NOTIFY=" : "",
+		    m->dsn_notify ? m->dsn_notify : "");
 		rc = smtp_cmd(s, SMTP_RCPT, i, line, NULL, e);
 		free(line);
 	}
 	return rc;
+}
+
+static void
+smtp_progress(struct smtp *s, size_t done, size_t total)
+{
+	if (s->conf->progress != NULL)
+		s->conf->progress(s->conf->progress_ctx, done, total);
 }
 
 /* Streams the message into io; stuff selects DATA's dot-stuffing
@@ -835,6 +969,7 @@ smtp_body(struct smtp *s, const struct smtp_msg *m, bool stuff,
 	struct dot_filter df;
 	char *in, *out;
 	ssize_t r = 0;
+	size_t done = 0;
 
 	if (m->rewind(m->ctx, e) < 0)
 		return -1;
@@ -846,9 +981,11 @@ smtp_body(struct smtp *s, const struct smtp_msg *m, bool stuff,
 		return err_set(e, ERR_OS, STEP_DATA, "out of memory");
 	}
 	dot_init(&df, stuff ? DOT_STUFF : 0);
+	smtp_progress(s, 0, m->size);
 	while ((r = m->read(m->ctx, in, SMTP_CHUNK, e)) > 0) {
 		size_t n = stuff ? dot_run(&df, in, (size_t)r, out) : (size_t)r;
 
+		done += (size_t)r;
 		if (io_put(s->io, stuff ? out : in, n, e) < 0) {
 			r = -1;
 			break;
@@ -859,10 +996,13 @@ smtp_body(struct smtp *s, const struct smtp_msg *m, bool stuff,
 				s->broken = true;
 				break;
 			}
+			smtp_progress(s, done, m->size);
 		}
 	}
 	if (r == 0 && stuff)
 		r = io_put(s->io, out, dot_finish(&df, out), e);
+	if (r == 0)
+		smtp_progress(s, m->size, m->size);
 	free(in);
 	free(out);
 	return r < 0 ? -1 : 0;
@@ -873,6 +1013,11 @@ smtp_queue_quit(struct smtp *s, bool last, struct err *e)
 {
 	if (!last)
 		return 0;
+	/* RFC 2920 3.1: without PIPELINING, QUIT waits for the reply to
+	 * the end of data or RSET before it (OpenSMTPD refuses the message
+	 * when QUIT arrives in the same read). */
+	if (!(s->caps & CAP_PIPELINING) && smtp_sync(s, e) < 0)
+		return -1;
 	s->quit_sent = true;
 	return smtp_queue(s, SMTP_QUIT, 0, "QUIT", NULL, e);
 }
@@ -1020,6 +1165,12 @@ smtp_send(struct smtp *s, const struct smtp_msg *m, bool last, struct err *e)
 	rc = smtp_txn_result(s, e);
 	s->txn = NULL;
 	return rc;
+}
+
+unsigned
+smtp_caps(const struct smtp *s)
+{
+	return s->caps;
 }
 
 void

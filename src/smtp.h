@@ -30,13 +30,27 @@ struct smtp_conf {
 	unsigned port;
 	enum plan_tls tls;
 	struct tls_ctx *tls_ctx;	/* NULL when tls is PLAN_TLS_OFF */
+	const char *tls_name;		/* name for SNI and the certificate
+					   check, NULL: host
+					   (tls_host_override) */
 	const char *ehlo;		/* NULL: our address literal */
 	int	 timeout_ms;		/* per reply, per write */
+	int	 session_ms;		/* the whole session after connect,
+					   0: no limit (plan_session_ms) */
 	const struct sasl_cred *cred;	/* NULL: no AUTH */
 	const char *auth;		/* NULL/"on" or a mechanism name */
 	bool	 allow_plaintext_auth;
+	/* --probe: no AUTH, never MAIL; a server without STARTTLS, or that
+	 * refuses it, is recorded in the outcome and smtp_open returns 0 on
+	 * the plaintext session, so that smtp_close can say QUIT. */
+	bool	 probe;
 	smtp_trace_fn trace;		/* NULL: no transcript */
 	void	*trace_ctx;
+	/* Called with 0 before a message's first octet, with the octets
+	 * handed over after each write of it, and with its size at its
+	 * end; NULL: not called.  main draws a progress line with it. */
+	void	(*progress)(void *ctx, size_t done, size_t total);
+	void	*progress_ctx;
 };
 
 /* One message: where its bytes come from and what is known of them. */
@@ -46,6 +60,12 @@ struct smtp_msg {
 	size_t	 nrcpt;
 	size_t	 size;			/* octets, CR LF line ends */
 	bool	 eightbit;
+	/* Parameters as they go on the wire, NULL: none; fit.c checks
+	 * that the server offers what they need. */
+	bool	 smtputf8;		/* SMTPUTF8 on MAIL (RFC 6531) */
+	const char *dsn_ret;		/* RET= on MAIL (RFC 3461) */
+	const char *dsn_envid;		/* ENVID=, xtext */
+	const char *dsn_notify;		/* NOTIFY= on every RCPT */
 	/* The message, already CR LF normalised, from its start. */
 	ssize_t	(*read)(void *ctx, char *buf, size_t len, struct err *);
 	int	(*rewind)(void *ctx, struct err *);
@@ -70,6 +90,21 @@ int	smtp_send(struct smtp *, const struct smtp_msg *, bool last,
 
 /* Ends the session politely if QUIT was not sent yet, and frees it. */
 void	smtp_close(struct smtp *);
+
+/* The EHLO keywords the session acts on (RFC 5321 4.1.1.1). */
+#define SMTP_CAP_PIPELINING	0x01
+#define SMTP_CAP_STARTTLS	0x02
+#define SMTP_CAP_SIZE		0x04
+#define SMTP_CAP_8BITMIME	0x08
+#define SMTP_CAP_CHUNKING	0x10
+#define SMTP_CAP_AUTH		0x20
+#define SMTP_CAP_SMTPUTF8	0x40
+#define SMTP_CAP_DSN		0x80
+
+/* What the server offers, from its last EHLO reply (after TLS, when TLS
+ * is used): known once smtp_open returned, so that the message can be
+ * made to fit before smtp_send. */
+unsigned smtp_caps(const struct smtp *);
 
 /* The class a reply code gives a failure at a step; exposed for tests. */
 enum err_class smtp_reply_class(enum err_step, int code);

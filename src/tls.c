@@ -29,6 +29,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <gnutls/x509-ext.h>
+#include <gnutls/ocsp.h>
 
 #include "tls.h"
 
@@ -43,6 +44,7 @@ struct tls_ctx {
 	bool has_pin;
 	unsigned char pin[TLS_SHA256_LEN];
 	bool no_verify;
+	bool probe;
 };
 
 struct tls_conn {
@@ -206,7 +208,7 @@ tls_load_trust(struct tls_ctx *ctx, const struct tls_conf *conf, struct err *e)
 	}
 	ret = gnutls_certificate_set_x509_system_trust(ctx->cred);
 	/* A pin, or verification turned off, needs no trust store. */
-	if (ret > 0 || ctx->has_pin || ctx->no_verify)
+	if (ret > 0 || ctx->has_pin || ctx->no_verify || ctx->probe)
 		return 0;
 	err_set(e, ERR_CONFIG, STEP_TLS, "no system trust store: %s",
 		ret < 0 ? gnutls_strerror(ret) : "it holds no certificates");
@@ -244,19 +246,51 @@ tls_load_client_cert(struct tls_ctx *ctx, const struct tls_conf *conf,
 	return 0;
 }
 
+/*
+ * The certificate verification profile goes with the priorities: GnuTLS
+ * ORs the profile bits of the priority string ("NORMAL" carries one) with
+ * those of gnutls_certificate_set_verify_flags, so a profile set there
+ * comes out as another one.  "medium" (112-bit security, NIST SP 800-57)
+ * makes RSA and DH keys under 2048 bits and SHA-1 signatures fail
+ * anywhere in the chain.  A string that names its own %PROFILE_ keeps it.
+ */
+static char *
+tls_priority_profile(const char *prio)
+{
+	static const char medium[] = ":%PROFILE_MEDIUM";
+	size_t n = strlen(prio);
+	char *s;
+
+	if (strstr(prio, "%PROFILE_") != NULL)
+		return tls_strdup(prio);
+	if ((s = malloc(n + sizeof(medium))) == NULL)
+		return NULL;
+	memcpy(s, prio, n);
+	memcpy(s + n, medium, sizeof(medium));
+	return s;
+}
+
 static int
 tls_load_priority(struct tls_ctx *ctx, const struct tls_conf *conf,
 		  struct err *e)
 {
 	const char *prio, *pos = NULL;
+	char *full;
 	int ret;
 
 	prio = conf->priority != NULL ? conf->priority : TLS_DEFAULT_PRIORITY;
-	ret = gnutls_priority_init2(&ctx->prio, prio, &pos, 0);
+	if ((full = tls_priority_profile(prio)) == NULL)
+		return err_set(e, ERR_OS, STEP_TLS, "out of memory");
+	ret = gnutls_priority_init2(&ctx->prio, full, &pos, 0);
+	if (pos != NULL && pos >= full && pos <= full + strlen(prio))
+		pos = prio + (pos - full);
+	else
+		pos = NULL;
+	free(full);
 	if (ret >= 0)
 		return 0;
 	ctx->prio = NULL;
-	if (pos != NULL && pos >= prio && pos <= prio + strlen(prio))
+	if (pos != NULL)
 		err_set(e, ERR_CONFIG, STEP_TLS,
 			"TLS priority string \"%s\" "
 			"rejected at offset %zu (\"%s\"): %s",
@@ -280,6 +314,7 @@ tls_ctx_new(struct tls_ctx **out, const struct tls_conf *conf, struct err *e)
 	if (ctx == NULL)
 		return err_set(e, ERR_OS, STEP_TLS, "out of memory");
 	ctx->no_verify = conf->no_verify;
+	ctx->probe = conf->probe;
 	if (conf->pin != NULL) {
 		if (tls_parse_pin(ctx->pin, conf->pin) < 0) {
 			tls_ctx_free(ctx);
@@ -618,6 +653,73 @@ tls_check_chain(struct tls_conn *c)
 	return c->facts->verify_reason == NULL ? -1 : 0;
 }
 
+/* True when the leaf carries a dNSName subjectAltName. */
+static bool
+tls_leaf_has_dns_san(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_subject_alt_names_t sans = NULL;
+	gnutls_datum_t ext = {NULL, 0}, d;
+	unsigned critical, type;
+	bool found = false;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return false;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crt_get_extension_by_oid2(crt, GNUTLS_X509EXT_OID_SAN,
+						  0, &ext, &critical) >= 0 &&
+	    gnutls_subject_alt_names_init(&sans) >= 0 &&
+	    gnutls_x509_ext_import_subject_alt_names(&ext, sans, 0) >= 0)
+		for (unsigned i = 0; !found && gnutls_subject_alt_names_get(
+						   sans, i, &type, &d, NULL) >= 0;
+		     i++)
+			found = type == GNUTLS_SAN_DNSNAME;
+	if (sans != NULL)
+		gnutls_subject_alt_names_deinit(sans);
+	gnutls_free(ext.data);
+	gnutls_x509_crt_deinit(crt);
+	return found;
+}
+
+/*
+ * GnuTLS 3.7.9 matches a host name against the subject's CN when the leaf
+ * has no dNSName (RFC 6125 section 6.4.4 allowed it); RFC 9525 section 6.3
+ * forbids it, and a CA checks only what it puts in the SAN.  A name that
+ * matched by the CN alone is a mismatch here.  IP literals are matched
+ * against iPAddress SANs only already (tls_check_chain).  -1 when out of
+ * memory.
+ */
+static int
+tls_refuse_cn_match(struct tls_conn *c, const gnutls_datum_t *certs,
+		    unsigned n)
+{
+	static const char why[] = " The certificate names the server only in "
+				  "its subject CN, which RFC 9525 forbids "
+				  "matching: it has no DNS subjectAltName.";
+	char *reason;
+	size_t len;
+
+	if (c->is_ip || n == 0 || tls_leaf_has_dns_san(&certs[0]))
+		return 0;
+	c->facts->verify_status |=
+	    GNUTLS_CERT_INVALID | GNUTLS_CERT_UNEXPECTED_OWNER;
+	len = strlen(c->facts->verify_reason);
+	if (len == 0) {
+		free(c->facts->verify_reason);
+		c->facts->verify_reason =
+		    tls_status_text(c->facts->verify_status);
+		if (c->facts->verify_reason == NULL)
+			return -1;
+		len = strlen(c->facts->verify_reason);
+	}
+	reason = realloc(c->facts->verify_reason, len + sizeof(why));
+	if (reason == NULL)
+		return -1;
+	memcpy(reason + len, why, sizeof(why));
+	c->facts->verify_reason = reason;
+	return 0;
+}
+
 static const char *
 tls_trust_hint(unsigned status)
 {
@@ -664,6 +766,38 @@ tls_check_pin(struct tls_conn *c, const gnutls_datum_t *leaf)
 	return false;
 }
 
+/* A wrong name, said with the names the leaf does hold (its DNS and IP
+ * subjectAltNames, from the facts): "the certificate is for
+ * mail.example.com, not smtp.example.com". */
+static void
+tls_name_hint(struct tls_conn *c)
+{
+	const char *p;
+	char names[256];
+	size_t n = 0;
+
+	if (c->facts->nchain == 0 || (p = c->facts->chain[0].sans) == NULL)
+		return;
+	names[0] = '\0';
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		size_t skip = strncmp(p, "DNS:", 4) == 0  ? 4
+			      : strncmp(p, "IP:", 3) == 0 ? 3
+							  : 0;
+
+		if (skip > 0 && n + len + 8 < sizeof(names))
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+					      "%s%.*s", n ? ", " : "",
+					      (int)(len - skip), p + skip);
+		p += len;
+		p += strspn(p, ", ");
+	}
+	if (n > 0)
+		err_hint(&c->why,
+			 "the certificate is for %s, not %s: check --host",
+			 names, c->name);
+}
+
 static bool
 tls_decide(struct tls_conn *c, const gnutls_datum_t *certs, unsigned n)
 {
@@ -675,7 +809,82 @@ tls_decide(struct tls_conn *c, const gnutls_datum_t *certs, unsigned n)
 		"certificate for \"%s\" not trusted: %s", c->name,
 		c->facts->verify_reason);
 	err_hint(&c->why, "%s", tls_trust_hint(c->facts->verify_status));
+	if (c->facts->verify_status & GNUTLS_CERT_UNEXPECTED_OWNER)
+		tls_name_hint(c);
 	return false;
+}
+
+/* True when a trust anchor of ours issued crt. */
+static bool
+tls_anchor_issued(const struct tls_conn *c, gnutls_x509_crt_t crt)
+{
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t issuer = NULL;
+
+	gnutls_certificate_get_trust_list(c->ctx->cred, &tl);
+	return tl != NULL &&
+	       gnutls_x509_trust_list_get_issuer(tl, crt, &issuer, 0) >= 0;
+}
+
+/* Follows issuers from the leaf through the certificates sent, in any
+ * order; complete when the path ends at a self-signed certificate or at
+ * one a trust anchor issued. */
+static bool
+tls_chain_reaches_anchor(const struct tls_conn *c, gnutls_x509_crt_t *crt,
+			 unsigned n)
+{
+	unsigned cur = 0;
+
+	for (unsigned step = 0; step < n; step++) {
+		unsigned j;
+
+		if (gnutls_x509_crt_check_issuer(crt[cur], crt[cur]) ||
+		    tls_anchor_issued(c, crt[cur]))
+			return true;
+		for (j = 0; j < n; j++)
+			if (j != cur &&
+			    gnutls_x509_crt_check_issuer(crt[cur], crt[j]))
+				break;
+		if (j == n)
+			return false;
+		cur = j;
+	}
+	return false;
+}
+
+/*
+ * The shape of the chain as sent, for the probe: in order when each
+ * certificate is issued by the one after it (RFC 5246 section 7.4.2 says
+ * MUST, RFC 8446 section 4.4.2 SHOULD), complete when the certificates
+ * sent lead to a trust anchor or a root.  Certificates that do not parse
+ * leave both false.
+ */
+static void
+tls_chain_shape(struct tls_conn *c, const gnutls_datum_t *certs, unsigned n)
+{
+	gnutls_x509_crt_t *crt = calloc(n ? n : 1, sizeof(*crt));
+	unsigned ok = 0;
+
+	if (crt == NULL || n == 0) {
+		free(crt);
+		return;
+	}
+	for (; ok < n; ok++)
+		if (gnutls_x509_crt_init(&crt[ok]) < 0 ||
+		    gnutls_x509_crt_import(crt[ok], &certs[ok],
+					   GNUTLS_X509_FMT_DER) < 0)
+			break;
+	if (ok == n) {
+		c->facts->chain_in_order = true;
+		for (unsigned i = 0; i + 1 < n; i++)
+			if (!gnutls_x509_crt_check_issuer(crt[i], crt[i + 1]))
+				c->facts->chain_in_order = false;
+		c->facts->chain_complete = tls_chain_reaches_anchor(c, crt, n);
+	}
+	for (unsigned i = 0; i <= ok && i < n; i++)
+		if (crt[i] != NULL)
+			gnutls_x509_crt_deinit(crt[i]);
+	free(crt);
 }
 
 /* Runs when the server's Certificate message arrives; a non-zero return
@@ -693,15 +902,16 @@ tls_verify_cb(gnutls_session_t s)
 		n = 0;
 	tls_facts_free(c->facts);
 	if (tls_record_chain(c->facts, certs, n) < 0 ||
-	    tls_check_chain(c) < 0) {
+	    tls_check_chain(c) < 0 || tls_refuse_cn_match(c, certs, n) < 0) {
 		c->refused = true;
 		err_set(&c->why, ERR_OS, STEP_TLS,
 			"out of memory checking the certificate");
 		return -1;
 	}
+	tls_chain_shape(c, certs, n);
 	ok = tls_decide(c, certs, n);
 	c->facts->verified = ok;
-	if (ok || c->ctx->no_verify)
+	if (ok || c->ctx->no_verify || c->ctx->probe)
 		return 0;
 	c->refused = true;
 	return -1;
@@ -917,6 +1127,41 @@ tls_copy_name(char *dst, size_t cap, const char *name)
 	snprintf(dst, cap, "%s", name != NULL ? name : "");
 }
 
+/*
+ * The stapled OCSP response (RFC 6066 section 8; RFC 8446 section 4.4.2.1
+ * carries it in the leaf's CertificateEntry).  GnuTLS asks for one in
+ * every ClientHello and checks it inside gnutls_certificate_verify_peers
+ * (signature, issuer, freshness); a response it did not accept as valid
+ * is INVALID here, whatever status it claims, unless it says revoked.
+ */
+static enum outcome_ocsp
+tls_ocsp_status(struct tls_conn *c)
+{
+	gnutls_datum_t raw = {NULL, 0};
+	gnutls_ocsp_resp_t resp;
+	unsigned status = 0;
+	enum outcome_ocsp r = OUTCOME_OCSP_INVALID;
+
+	if (gnutls_ocsp_status_request_get(c->s, &raw) < 0)
+		return OUTCOME_OCSP_NONE;
+	if (gnutls_ocsp_resp_init(&resp) < 0)
+		return OUTCOME_OCSP_INVALID;
+	if (gnutls_ocsp_resp_import(resp, &raw) >= 0 &&
+	    gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL,
+					&status, NULL, NULL, NULL, NULL) >= 0) {
+		if (status == GNUTLS_OCSP_CERT_REVOKED)
+			r = OUTCOME_OCSP_REVOKED;
+		else if (!gnutls_ocsp_status_request_is_checked(c->s, 0))
+			r = OUTCOME_OCSP_INVALID;
+		else if (status == GNUTLS_OCSP_CERT_GOOD)
+			r = OUTCOME_OCSP_GOOD;
+		else
+			r = OUTCOME_OCSP_UNKNOWN;
+	}
+	gnutls_ocsp_resp_deinit(resp);
+	return r;
+}
+
 void
 tls_facts_session(struct tls_conn *c, struct tls_facts *f)
 {
@@ -938,6 +1183,7 @@ tls_facts_session(struct tls_conn *c, struct tls_facts *f)
 	 * 4.6.1): this is true only once one has been read. */
 	f->resumable = (gnutls_session_get_flags(c->s) &
 			GNUTLS_SFLAGS_SESSION_TICKET) != 0;
+	f->ocsp = tls_ocsp_status(c);
 }
 
 static ssize_t
@@ -1013,6 +1259,58 @@ size_t
 tls_pending(struct tls_conn *c)
 {
 	return gnutls_record_check_pending(c->s);
+}
+
+/*
+ * Channel binding for SCRAM-PLUS (RFC 5056).  TLS 1.3: tls-exporter as
+ * RFC 9266 section 2 defines it (exporter label "EXPORTER-Channel-Binding",
+ * empty context, 32 octets), which GnuTLS 3.7.9 computes; check_sasl
+ * compares it with gnutls_prf_rfc5705 under those parameters.  TLS 1.2:
+ * tls-unique (RFC 5929), only with the extended master secret (RFC 7627),
+ * without which a man in the middle can make it equal on two connections
+ * (the triple handshake attack, RFC 9266 section 1).
+ */
+int
+tls_channel_binding(struct tls_conn *c, const char **type, unsigned char *buf,
+		    size_t *len)
+{
+	gnutls_datum_t cb = {NULL, 0};
+	gnutls_channel_binding_t t;
+	const char *name;
+	int ret;
+
+	*type = NULL;
+	if (!c->done)
+		return -1;
+	switch (gnutls_protocol_get_version(c->s)) {
+	case GNUTLS_TLS1_3:
+		t = GNUTLS_CB_TLS_EXPORTER;
+		name = "tls-exporter";
+		break;
+	case GNUTLS_TLS1_2:
+		if (!gnutls_session_ext_master_secret_status(c->s))
+			return -1;
+		t = GNUTLS_CB_TLS_UNIQUE;
+		name = "tls-unique";
+		break;
+	default: return -1;
+	}
+	ret = gnutls_session_channel_binding(c->s, t, &cb);
+	if (ret < 0 || cb.size == 0 || cb.size > *len) {
+		gnutls_free(cb.data);
+		return -1;
+	}
+	memcpy(buf, cb.data, cb.size);
+	*len = cb.size;
+	*type = name;
+	gnutls_free(cb.data);
+	return 0;
+}
+
+bool
+tls_client_cert_sent(struct tls_conn *c)
+{
+	return c->done && gnutls_certificate_get_ours(c->s) != NULL;
 }
 
 /* RFC 8446 section 6.1: close_notify, without waiting for the server's. */

@@ -35,6 +35,9 @@ struct tls_conf {
 				   it is the trust: chain checks are reported
 				   but only the pin decides */
 	bool	 no_verify;	/* user said --tls-verify=off in plain words */
+	bool	 probe;		/* --probe: verify and record the verdict,
+				   but let the handshake go on so that the
+				   rest can be examined too */
 	const char *certfile;	/* client certificate (later: EXTERNAL) */
 	const char *keyfile;
 };
@@ -68,6 +71,14 @@ ssize_t	tls_recv(struct tls_conn *, void *, size_t, struct err *);
 ssize_t	tls_send(struct tls_conn *, const void *, size_t, struct err *);
 /* Decrypted bytes waiting inside GnuTLS (poll would not see them). */
 size_t	tls_pending(struct tls_conn *);
+/* Channel binding data after the handshake (for SCRAM-PLUS): *type is
+ * "tls-exporter" (TLS 1.3, RFC 9266) or "tls-unique" (TLS 1.2 with the
+ * extended master secret, RFC 5929); buf holds *len octets (in: its
+ * size).  -1 with *type NULL when the session offers no safe binding. */
+int	tls_channel_binding(struct tls_conn *, const char **type,
+	    unsigned char *buf, size_t *len);
+/* True when we presented a client certificate in the handshake. */
+bool	tls_client_cert_sent(struct tls_conn *);
 /* Best effort close_notify, never blocks. */
 void	tls_bye(struct tls_conn *);
 

@@ -4,7 +4,8 @@
 #   plain      -O2, warnings as errors
 #   sanitize   AddressSanitizer + UndefinedBehaviorSanitizer
 #   valgrind   memcheck over every unit suite and every tlsmail run
-# then "make distcheck".  The last line counts individual checks:
+# then "make fuzz" (libFuzzer, FUZZ_SECONDS each, default 60: one check
+# per harness) and "make distcheck".  The last line counts individual checks:
 # "N passed, N failed" (", N skipped" when any were).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,6 +78,25 @@ build sanitize CFLAGS="-O1 -g $san" LDFLAGS="$san"
 MAKE_VARS="VALGRIND=1"
 build valgrind CFLAGS="-O0 -g"
 MAKE_VARS=""
+
+echo "== fuzz" >&2
+(cd _build-plain && make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" \
+	>fuzz.out 2>&1)
+status=$?
+res=_build-plain/tests/fuzz-run/results
+if [ "$status" -eq 77 ]; then
+	skipped=$((skipped + 1))
+elif [ -s "$res" ]; then
+	passed=$((passed + $(grep -c '^PASS' "$res")))
+	failed=$((failed + $(grep -c '^FAIL' "$res")))
+	grep -q '^FAIL' "$res" && { echo "--- FAILED: make fuzz"; tail -n 40 \
+		_build-plain/fuzz.out; }
+	[ "$status" -ne 0 ] && ! grep -q '^FAIL' "$res" &&
+		failed=$((failed + 1))
+else
+	failed=$((failed + 1))
+	echo "--- FAILED: make fuzz"; tail -n 40 _build-plain/fuzz.out
+fi
 
 echo "== distcheck" >&2
 if (cd _build-plain && make -j"$jobs" distcheck >distcheck.out 2>&1); then

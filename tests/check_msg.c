@@ -385,7 +385,7 @@ END_TEST
 /* The 8-bit flag follows the bytes sent: a removed Bcc does not set it. */
 START_TEST(test_8bit)
 {
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	struct msg *m;
 	static const char in1[] = "Subject: caf\xc3\xa9\n\nx\n";
 	static const char in2[] = "Subject: cafe\n\nx\x7f\n";
@@ -406,7 +406,7 @@ END_TEST
 /* The longest line is counted without its CR LF, over what is sent. */
 START_TEST(test_longest_line)
 {
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	struct buf in = { NULL, 0, 0 };
 	char line[1000];
 	struct msg *m;
@@ -439,7 +439,7 @@ END_TEST
  * and the error names the field. */
 START_TEST(test_rcpt_injection)
 {
-	struct msg_opts o = { true, NULL };
+	struct msg_opts o = { .read_rcpts = true };
 	static const char in1[] = "To: bob@x.org\n RCPT TO:<evil@y.org>\n\n";
 	static const char in2[] = "To: \"bob\r\nRCPT TO:<evil>\"@x.org\n\n";
 	static const char in3[] = "Cc: <bob@x.org\n\tRCPT TO:evil@y.org>\n\n";
@@ -463,7 +463,7 @@ END_TEST
 /* A read error is reported as ERR_OS. */
 START_TEST(test_read_error)
 {
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	struct msg *m;
 	struct err e;
 	int fd[2];
@@ -513,7 +513,7 @@ START_TEST(test_file_spool)
 {
 	char tmpl[] = "/tmp/check_msg.XXXXXX";
 	char *dir = mkdtemp(tmpl);
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	struct buf in = { NULL, 0, 0 }, want = { NULL, 0, 0 }, got;
 	struct msg *m;
 	char line[200];
@@ -560,7 +560,7 @@ END_TEST
  * and an unusable tmpdir is then an ERR_OS naming it. */
 START_TEST(test_spool_dir_error)
 {
-	struct msg_opts o = { false, "/nonexistent/tlsmail-test" };
+	struct msg_opts o = { .tmpdir = "/nonexistent/tlsmail-test" };
 	char *in = malloc(MSG_MEM_MAX + 1);
 	struct msg *m;
 	struct buf got;
@@ -606,7 +606,7 @@ big_header(size_t size)
  * ERR_DATA. */
 START_TEST(test_header_cap)
 {
-	struct msg_opts o = { true, NULL };
+	struct msg_opts o = { .read_rcpts = true };
 	struct buf in = big_header(MSG_HEADER_MAX), got;
 	struct msg *m;
 
@@ -637,7 +637,7 @@ END_TEST
  * closed. */
 START_TEST(test_header_endless)
 {
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	struct msg *m;
 	struct err e;
 	int fd[2], status;
@@ -672,7 +672,7 @@ END_TEST
  * name characters is not, so the Bcc after it is body. */
 START_TEST(test_field_name_max)
 {
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	struct buf in = { NULL, 0, 0 }, want = { NULL, 0, 0 }, got;
 	char name[1000];
 	struct msg *m;
@@ -702,7 +702,7 @@ END_TEST
  * name: no header-size error. */
 START_TEST(test_long_first_line)
 {
-	struct msg_opts o = { false, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	size_t len = 2 * 1024 * 1024;
 	char *in = malloc(len + 2);
 	struct msg *m;

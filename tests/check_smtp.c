@@ -216,18 +216,19 @@ END_TEST
 START_TEST(without_pipelining_one_command_per_write)
 {
 	const char *script[] = { "250-srv\r\n250 SIZE\r\n", "250 ok\r\n",
-		"250 ok\r\n", "354 go\r\n", "250 queued\r\n221 bye\r\n",
+		"250 ok\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n",
 		END_OF_SCRIPT };
 	struct peer p;
 
 	peer_start(&p, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
+	/* QUIT too waits for the reply before it (RFC 2920 3.1) */
 	ck_assert_str_eq(peer_finish(&p),
 	    "[0]EHLO client.example\r\n"
 	    "[1]MAIL FROM:<a@x.org> SIZE=27\r\n"
 	    "[2]RCPT TO:<b@y.org>\r\n"
 	    "[3]DATA\r\n"
-	    "[4]Subject: t\r\n\r\nhello\r\n..dot\r\n.\r\nQUIT\r\n");
+	    "[4]Subject: t\r\n\r\nhello\r\n..dot\r\n.\r\n[5]QUIT\r\n");
 }
 END_TEST
 
@@ -263,7 +264,7 @@ END_TEST
 START_TEST(refused_recipient_without_pipelining_resets)
 {
 	const char *script[] = { "250 srv\r\n", "250 ok\r\n",
-		"550 5.1.1 nope\r\n", "250 reset\r\n221 bye\r\n",
+		"550 5.1.1 nope\r\n", "250 reset\r\n", "221 bye\r\n",
 		END_OF_SCRIPT };
 	struct peer p;
 
@@ -274,7 +275,7 @@ START_TEST(refused_recipient_without_pipelining_resets)
 	/* no second RCPT, no DATA: RSET and QUIT */
 	ck_assert_str_eq(peer_finish(&p), "[0]EHLO client.example\r\n"
 	    "[1]MAIL FROM:<a@x.org>\r\n[2]RCPT TO:<b@y.org>\r\n"
-	    "[3]RSET\r\nQUIT\r\n");
+	    "[3]RSET\r\n[4]QUIT\r\n");
 	ck_assert_int_eq(e.step, STEP_RCPT);
 }
 END_TEST
@@ -375,7 +376,7 @@ START_TEST(ehlo_refused_falls_back_to_helo_in_plaintext)
 {
 	const char *script[] = { "502 5.5.1 no ESMTP\r\n", "250 srv\r\n",
 		"250 ok\r\n", "250 ok\r\n", "354 go\r\n",
-		"250 queued\r\n221 bye\r\n", END_OF_SCRIPT };
+		"250 queued\r\n", "221 bye\r\n", END_OF_SCRIPT };
 	struct peer p;
 
 	peer_start(&p, "220 srv\r\n", script);
@@ -383,13 +384,13 @@ START_TEST(ehlo_refused_falls_back_to_helo_in_plaintext)
 	ck_assert_str_eq(peer_finish(&p), "[0]EHLO client.example\r\n"
 	    "[1]HELO client.example\r\n[2]MAIL FROM:<a@x.org>\r\n"
 	    "[3]RCPT TO:<b@y.org>\r\n[4]DATA\r\n"
-	    "[5]Subject: t\r\n\r\nhello\r\n..dot\r\n.\r\nQUIT\r\n");
+	    "[5]Subject: t\r\n\r\nhello\r\n..dot\r\n.\r\n[6]QUIT\r\n");
 }
 END_TEST
 
 START_TEST(auth_plain_pipelined_with_envelope)
 {
-	struct sasl_cred cred = { NULL, "alice", "s3cret" };
+	struct sasl_cred cred = { .user = "alice", .pass = "s3cret" };
 	const char *script[] = {
 		"250-srv\r\n250-PIPELINING\r\n250 AUTH LOGIN PLAIN\r\n",
 		"235 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n",
@@ -412,7 +413,7 @@ END_TEST
 
 START_TEST(auth_refused_stops_before_message)
 {
-	struct sasl_cred cred = { NULL, "alice", "wrong" };
+	struct sasl_cred cred = { .user = "alice", .pass = "wrong" };
 	const char *script[] = {
 		"250-srv\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n",
 		"535 5.7.8 bad credentials\r\n530 auth first\r\n"
@@ -422,6 +423,7 @@ START_TEST(auth_refused_stops_before_message)
 	char *got;
 
 	conf.cred = &cred;
+	conf.allow_plaintext_auth = true;	/* the fake server is plain */
 	peer_start(&p, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
 	got = peer_finish(&p);
@@ -434,7 +436,7 @@ END_TEST
 
 START_TEST(auth_login_waits_for_each_challenge)
 {
-	struct sasl_cred cred = { NULL, "alice", "s3cret" };
+	struct sasl_cred cred = { .user = "alice", .pass = "s3cret" };
 	const char *script[] = {
 		"250-srv\r\n250-PIPELINING\r\n250 AUTH LOGIN\r\n",
 		"334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "235 ok\r\n",
@@ -443,6 +445,7 @@ START_TEST(auth_login_waits_for_each_challenge)
 	struct peer p;
 
 	conf.cred = &cred;
+	conf.allow_plaintext_auth = true;	/* the fake server is plain */
 	peer_start(&p, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
 	/* LOGIN is not one-step: each answer waits for its challenge */
@@ -460,7 +463,7 @@ trace_to_file(void *ctx, char dir, const char *line, size_t len)
 
 START_TEST(trace_masks_credentials)
 {
-	struct sasl_cred cred = { NULL, "alice", "s3cret" };
+	struct sasl_cred cred = { .user = "alice", .pass = "s3cret" };
 	const char *script[] = {
 		"250-srv\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
 		"334 UGFzc3dvcmQ6\r\n", "235 ok\r\n", "250 ok\r\n", "250 ok\r\n",
@@ -471,6 +474,7 @@ START_TEST(trace_masks_credentials)
 	FILE *tf = open_memstream(&trace, &tlen);
 
 	conf.cred = &cred;
+	conf.allow_plaintext_auth = true;	/* the fake server is plain */
 	conf.trace = trace_to_file;
 	conf.trace_ctx = tf;
 	peer_start(&p, "220 srv\r\n", script);

@@ -83,7 +83,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/tlsmail-test.XXXXXX") || {
 
 lib_cleanup() {
 	local pid _
-	for pid in $TSRV_PIDS; do
+	for pid in $TSRV_PIDS ${MTA_PIDS:-}; do	# MTA_PIDS: mta.sh
 		kill -TERM "$pid" 2>/dev/null || continue
 		for _ in $(seq 40); do
 			kill -0 "$pid" 2>/dev/null || break
@@ -123,6 +123,10 @@ lib_dump() {
 	if [ -n "${TSRV_LOG:-}" ] && [ -s "$TSRV_LOG" ]; then
 		echo "--- tsrv log (last 40 records, $TSRV_LOG):" >&2
 		tail -n 40 "$TSRV_LOG" | cut -c1-300 >&2
+	fi
+	if [ -n "${MTA_LOG:-}" ] && [ -s "$MTA_LOG" ]; then	# mta.sh
+		echo "--- MTA log (last 40 lines, $MTA_LOG):" >&2
+		tail -n 40 "$MTA_LOG" | cut -c1-300 >&2
 	fi
 	if [ -n "${TSRV_ERR:-}" ] && [ -s "$TSRV_ERR" ]; then
 		echo "--- tsrv stderr:" >&2
@@ -252,6 +256,14 @@ tlsmail_run() {
 	[ "$RC" != 124 ] || echo "note: tlsmail timed out" >&2
 	return 0
 }
+
+# The fields tlsmail adds to a message that lacks them (hdrfill.c, the
+# set_*_header defaults), as printf formats: a test that compares what the
+# server got with its input byte for byte starts the input with HDR_FULL
+# and the expected bytes with HDR_FULL_WIRE, so that nothing is added.
+# t-headers.sh tests the adding.
+HDR_FULL='Date: Thu, 01 Jan 2026 00:00:00 +0000\nMessage-ID: <t@example.org>\nFrom: a@example.org\n'
+HDR_FULL_WIRE=${HDR_FULL//\\n/\\r\\n}
 
 assert_rc() {
 	[ "$RC" = "$1" ] || fail "tlsmail exited with $RC, expected $1"

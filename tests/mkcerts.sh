@@ -25,6 +25,8 @@
 #                    bare parent "localhost" (RFC 6125 6.4.3)
 #   rsa1024.pem      RSA 1024-bit key
 #   sha1.pem         signed with ECDSA-SHA1 (made only if certtool agrees)
+#   client.pem       client certificate CN "alice", tls_www_client, signed
+#                    by ca (for AUTH EXTERNAL)
 #
 # Idempotent: a complete DIR (stamp file .complete) is left as it is.  Quiet
 # on success; on failure prints certtool's output and exits non-zero.
@@ -120,9 +122,11 @@ tmpl cnonly 'cn = "localhost"' "${LEAF[@]}" 'expiration_days = 3650'
 tmpl ip-in-cn 'cn = "127.0.0.1"' "${LEAF[@]}" 'expiration_days = 3650'
 tmpl wildcard 'cn = "*.localhost"' 'dns_name = "*.localhost"' \
 	"${LEAF[@]}" 'expiration_days = 3650'
+tmpl client 'cn = "alice"' 'tls_www_client' 'signing_key' \
+	'expiration_days = 3650'
 
 for n in good wronghost expired notyet selfsigned untrusted chain cnonly \
-	ip-in-cn wildcard; do
+	ip-in-cn wildcard client; do
 	key "$n"
 done
 key rsa1024 rsa 1024
@@ -137,6 +141,7 @@ sign cnonly ca cnonly
 sign ip-in-cn ca ip-in-cn
 sign wildcard ca wildcard
 sign rsa1024 ca local
+sign client ca client
 
 # chain.pem is leaf first, then the intermediate (RFC 8446 4.4.2 order).
 sign chain inter local

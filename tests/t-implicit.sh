@@ -7,8 +7,8 @@
 certs_dir >/dev/null
 printf 's3cret\n' >"$T/pw"
 chmod 600 "$T/pw"
-printf 'Subject: implicit\n\n.leading dot stays\n' >"$T/mail"
-printf 'Subject: implicit\r\n\r\n.leading dot stays\r\n' >"$T/expected"
+printf "$HDR_FULL"'Subject: implicit\n\n.leading dot stays\n' >"$T/mail"
+printf "$HDR_FULL_WIRE"'Subject: implicit\r\n\r\n.leading dot stays\r\n' >"$T/expected"
 
 tsrv_start "mode implicit
 cert @CERTS@/good.pem

@@ -20,8 +20,8 @@ $2"
 
 # body (printf format) -> expected delivered bytes (printf format)
 smuggle() {
-	printf "Subject: s\n\n$1" >"$T/in"
-	printf "Subject: s\r\n\r\n$2" >"$T/want"
+	printf "${HDR_FULL}Subject: s\n\n$1" >"$T/in"
+	printf "${HDR_FULL_WIRE}Subject: s\r\n\r\n$2" >"$T/want"
 	send "$T/in" "" b@example.org
 	assert_rc 0
 	assert_same "$T/want" "$TSRV_MSG"

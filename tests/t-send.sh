@@ -17,8 +17,8 @@ auth alice s3cret"
 printf 's3cret\n' >"$T/pw"
 chmod 600 "$T/pw"
 # A lone dot, a leading dot, a bare CR, a bare LF and no final newline.
-printf 'Subject: backup done\nBcc: hidden@example.org\n\nAll good.\n.\n.x\r\nbare\rcr\nlast' >"$T/mail"
-printf 'Subject: backup done\r\n\r\nAll good.\r\n.\r\n.x\r\nbare\r\ncr\r\nlast\r\n' >"$T/expected"
+printf "$HDR_FULL"'Subject: backup done\nBcc: hidden@example.org\n\nAll good.\n.\n.x\r\nbare\rcr\nlast' >"$T/mail"
+printf "$HDR_FULL_WIRE"'Subject: backup done\r\n\r\nAll good.\r\n.\r\n.x\r\nbare\r\ncr\r\nlast\r\n' >"$T/expected"
 
 tlsmail_run --host localhost --port "$TSRV_PORT" --cafile "$CERTS/ca.pem" \
 	--user alice --password-file "$T/pw" -f alice@example.org \

@@ -28,7 +28,7 @@ ehlo SIZE 100000000"
 }
 
 printf 'Subject: small\n\nhello\n' >"$T/small"
-{ printf 'Subject: big\n\n'; yes 'the quick brown fox jumps over the lazy dog 0123456789' |
+{ printf "$HDR_FULL"'Subject: big\n\n'; yes 'the quick brown fox jumps over the lazy dog 0123456789' |
 	head -c 40000000; echo; } >"$T/big"
 peak_kb "$T/small"
 small=$PEAK

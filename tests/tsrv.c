@@ -33,12 +33,44 @@
  *                          right after accept; plain: never TLS (STARTTLS
  *                          gets 454 even when advertised)
  *   cert FILE / key FILE   PEM chain (leaf first) and key; needed for TLS
+ *   chain-as-is            send cert FILE's certificates in the file's
+ *                          order (GnuTLS otherwise sorts the chain), for
+ *                          out-of-order chains; the leaf must come first
+ *   ocsp FILE              staple this DER OCSP response (RFC 6066 8)
+ *                          to the handshake when the client asks, as it
+ *                          is: a revoked or stale one is sent too
  *   priority STRING        default "NORMAL:+VERS-TLS1.3"
  *   greeting TEXT          default "220 tsrv.test ESMTP tsrv"; CRLF added
  *   ehlo CAPABILITY        one EHLO line, in order; none by default
  *   ehlo-tls CAPABILITY    the list after TLS; without any, the ehlo list
  *                          minus STARTTLS is used
  *   auth USER PASS         credentials AUTH PLAIN and AUTH LOGIN accept
+ *                          (and every mechanism of tsrv_sasl.c: PASS is
+ *                          the password of CRAM-MD5 and SCRAM, the bearer
+ *                          token of XOAUTH2 and OAUTHBEARER)
+ *   sasl iterations N      SCRAM iteration count (default 4096)
+ *   sasl salt TEXT         SCRAM salt, raw (default "tsrv salt")
+ *   sasl client-ca FILE    request a client certificate and verify it
+ *                          against FILE; EXTERNAL accepts a verified one
+ *                          as its CN (an authzid, if sent, must equal it)
+ *   sasl cb-always         SCRAM: the server supports channel binding
+ *                          even when no -PLUS is advertised, so a client's
+ *                          "y" flag fails as a downgrade (RFC 5802 6)
+ *   sasl fault NAME        scram-bad-signature (wrong ServerSignature),
+ *                          scram-no-final (235 right after the client's
+ *                          proof), scram-server-error ("e=other-error"),
+ *                          scram-bad-base64, scram-wrong-nonce (not
+ *                          starting with the client's), scram-iter-zero,
+ *                          scram-iter-huge (i=99999999), scram-no-salt
+ *                          (server-first messages), oauth-error (OAuth:
+ *                          always the JSON error challenge)
+ *   The mechanisms of tsrv_sasl.c, served when named in the AUTH line:
+ *   CRAM-MD5 (challenge <1896.697170952@tsrv.test>), SCRAM-SHA-1,
+ *   SCRAM-SHA-256 and their -PLUS (tls-exporter under TLS 1.3, tls-unique
+ *   under TLS 1.2, computed on tsrv's own session and compared with the
+ *   client's c=), XOAUTH2 and OAUTHBEARER (a wrong token gets the JSON
+ *   error challenge; the client must answer it with an empty line,
+ *   respectively a lone ^A, and then gets 535), EXTERNAL.
  *   reply VERB [MATCH] TEXT  the answer to VERB when its argument contains
  *                          MATCH (case-insensitive; no MATCH: any); first
  *                          match wins; TEXT must start with a 3-digit code,
@@ -116,6 +148,14 @@
  *                                 how the client gave up (alert or close)
  *   ALERT <alert name>            ... with this alert from the client
  *   AUTH ok <user> <MECH> | AUTH fail <MECH> | AUTH cancel <MECH>
+ *                                 tsrv_sasl.c's mechanisms add why they
+ *                                 failed: "AUTH fail <MECH> <why>", why
+ *                                 one of proof, digest, token, nonce,
+ *                                 cbind, cbind-flag, cbind-type,
+ *                                 downgrade, syntax, base64, user,
+ *                                 dummy-response, final-response,
+ *                                 server-error, no-cert, cert-untrusted,
+ *                                 cert-name, authzid, internal
  *   MSG <n> <bytes>               message n was received completely (also
  *                                 when its final reply is a failure or a
  *                                 fault), with its size
@@ -150,6 +190,10 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+
+#include "tsrv_sasl.h"
 
 #define TSRV_HOST     "tsrv.test"
 #define TSRV_PRIORITY "NORMAL:+VERS-TLS1.3"
@@ -329,6 +373,9 @@ struct scenario {
 	int inject_later;
 	int close_mid_data;
 	int close_before_final;
+	struct tsasl_conf *sasl; /* "sasl" lines and credentials, or NULL */
+	char *ocsp;	 /* DER OCSP response to staple, or NULL */
+	int chain_as_is; /* send the cert file's chain unsorted */
 };
 
 /* Returns array V of *N elements of SIZE grown by one zeroed element, or
@@ -498,6 +545,23 @@ scn_kw_key(struct scenario *scn, char *args, const char **why)
 }
 
 static int
+scn_kw_ocsp(struct scenario *scn, char *args, const char **why)
+{
+	return scn_strdup(&scn->ocsp, args, why);
+}
+
+static int
+scn_kw_chain_as_is(struct scenario *scn, char *args, const char **why)
+{
+	if (*args != '\0') {
+		*why = "chain-as-is takes no argument";
+		return -1;
+	}
+	scn->chain_as_is = 1;
+	return 0;
+}
+
+static int
 scn_kw_priority(struct scenario *scn, char *args, const char **why)
 {
 	return scn_strdup(&scn->priority, args, why);
@@ -539,11 +603,19 @@ scn_kw_auth(struct scenario *scn, char *args, const char **why)
 	scn->creds = c;
 	c += scn->ncreds - 1;
 	if ((c->user = strdup(user)) == NULL ||
-	    (c->pass = strdup(pass)) == NULL) {
+	    (c->pass = strdup(pass)) == NULL ||
+	    tsasl_conf_cred(&scn->sasl, user, pass) == -1) {
 		*why = "out of memory";
 		return -1;
 	}
 	return 0;
+}
+
+/* "sasl ...": the mechanisms of tsrv_sasl.c. */
+static int
+scn_kw_sasl(struct scenario *scn, char *args, const char **why)
+{
+	return tsasl_conf_line(&scn->sasl, args, why);
 }
 
 /* Whether S starts with a reply code: three digits, then SP, '-', '\\'
@@ -756,11 +828,14 @@ static const struct scn_keyword scn_keywords[] = {
 	{ "mode",	scn_kw_mode },
 	{ "cert",	scn_kw_cert },
 	{ "key",	scn_kw_key },
+	{ "ocsp",	scn_kw_ocsp },
+	{ "chain-as-is", scn_kw_chain_as_is },
 	{ "priority",	scn_kw_priority },
 	{ "greeting",	scn_kw_greeting },
 	{ "ehlo",	scn_kw_ehlo },
 	{ "ehlo-tls",	scn_kw_ehlo_tls },
 	{ "auth",	scn_kw_auth },
+	{ "sasl",	scn_kw_sasl },
 	{ "reply",	scn_kw_reply },
 	{ "fault",	scn_kw_fault },
 };
@@ -839,6 +914,8 @@ scn_free(struct scenario *scn)
 	free(scn->faults);
 	free(scn->cert);
 	free(scn->key);
+	free(scn->ocsp);
+	tsasl_conf_free(scn->sasl);
 	free(scn->priority);
 	buf_free(&scn->greeting);
 	buf_free(&scn->inject);
@@ -1141,7 +1218,8 @@ conn_start_tls(struct conn *c)
 		ret = gnutls_session_ticket_enable_server(c->tls, &srv->ticket);
 	if (ret < 0)
 		return conn_fail(c, gnutls_strerror(ret));
-	gnutls_certificate_server_set_request(c->tls, GNUTLS_CERT_IGNORE);
+	gnutls_certificate_server_set_request(
+	    c->tls, tsasl_cert_request(srv->scn.sasl));
 	gnutls_transport_set_int(c->tls, c->fd);
 	while ((ret = gnutls_handshake(c->tls)) < 0) {
 		if (conn_retry(c, ret, 0) == -1)
@@ -1250,6 +1328,7 @@ struct session {
 	const struct buf *bdat_answer;
 	enum sasl_step sasl;
 	struct buf sasl_user;
+	struct tsasl *xsasl; /* a tsrv_sasl.c exchange, or NULL */
 	enum data_state ds;
 	struct msg_sink msg;
 };
@@ -1762,12 +1841,43 @@ sasl_plain(struct session *s, const struct buf *raw)
 		   (size_t)(end - pass - 1));
 }
 
+/* What tsrv_sasl.c answered: the reply, the log record, the state. */
+static void
+sasl_x_answer(struct session *s, struct tsasl_out *o)
+{
+	FILE *f = s->srv->log;
+
+	session_reply(s, "%s", o->reply ? o->reply : "454 4.7.0 Try again");
+	free(o->reply);
+	s->st = o->st == TSASL_MORE ? SS_SASL : SS_CMD;
+	if (o->st == TSASL_MORE)
+		return;
+	if (o->st == TSASL_OK) {
+		fputs("AUTH ok ", f);
+		log_esc(f, o->who, strlen(o->who));
+		log_rec(f, " %s", o->mech);
+		s->authed = 1;
+	} else if (o->st == TSASL_CANCEL) {
+		log_rec(f, "AUTH cancel %s", o->mech);
+	} else {
+		log_rec(f, "AUTH fail %s %s", o->mech, o->why ? o->why : "");
+	}
+	tsasl_free(s->xsasl);
+	s->xsasl = NULL;
+}
+
 /* One client response, initial or on its own line (RFC 4954 4). */
 static void
 sasl_input(struct session *s, const char *text)
 {
 	struct buf raw = {0};
+	struct tsasl_out o;
 
+	if (s->xsasl != NULL) {
+		tsasl_input(s->xsasl, text, &o);
+		sasl_x_answer(s, &o);
+		return;
+	}
 	s->st = SS_CMD;
 	if (strcmp(text, "*") == 0) {
 		log_rec(s->srv->log, "AUTH cancel %s", sasl_mech(s));
@@ -1822,7 +1932,8 @@ auth_check(const struct session *s, const char *mech)
 	if ((cap = session_cap(s, "AUTH")) == NULL)
 		return "503 5.5.1 Error: authentication not enabled";
 	if (!word_in(cap, mech) ||
-	    (strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0))
+	    (strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0 &&
+	     !tsasl_knows(mech)))
 		return "504 5.5.4 Unrecognized authentication type";
 	return NULL;
 }
@@ -2013,6 +2124,15 @@ cmd_auth(struct session *s, char *arg, const struct buf *answer)
 		err = auth_check(s, mech);
 	if (err != NULL) {
 		session_reply(s, "%s", err);
+		return;
+	}
+	if (tsasl_knows(mech)) {
+		struct tsasl_out o;
+
+		tsasl_start(&s->xsasl, s->srv->scn.sasl, mech,
+			    s->c.tls_up ? s->c.tls : NULL,
+			    session_cap(s, "AUTH"), *arg ? arg : NULL, &o);
+		sasl_x_answer(s, &o);
 		return;
 	}
 	s->sasl = strcasecmp(mech, "PLAIN") == 0 ? SASL_PLAIN : SASL_LOGIN_USER;
@@ -2331,6 +2451,7 @@ session_serve(struct server *srv, int fd, const char *peer)
 	if (s.sasl_user.p != NULL)
 		gnutls_memset(s.sasl_user.p, 0, s.sasl_user.cap);
 	buf_free(&s.sasl_user);
+	tsasl_free(s.xsasl);
 }
 
 /*
@@ -2447,6 +2568,71 @@ server_signals(struct server *srv)
 	alarm(TSRV_ALARM);
 }
 
+/* ocsp FILE: the response as it is.  The callback, unlike
+ * gnutls_certificate_set_ocsp_status_request_file, does not check it, so
+ * that a test can staple a "revoked" or stale response. */
+static gnutls_datum_t tsrv_ocsp_der;
+
+static int
+server_ocsp(gnutls_session_t s, void *ptr, gnutls_datum_t *resp)
+{
+	const gnutls_datum_t *der = ptr;
+
+	(void)s;
+	if ((resp->data = gnutls_malloc(der->size)) == NULL)
+		return GNUTLS_E_MEMORY_ERROR;
+	memcpy(resp->data, der->data, der->size);
+	resp->size = der->size;
+	return 0;
+}
+
+/* chain-as-is: gnutls_certificate_set_x509_key_file sorts the chain
+ * (GNUTLS_X509_CRT_LIST_SORT), and so does gnutls_certificate_set_x509_key;
+ * certificates imported one by one and handed over with
+ * gnutls_certificate_set_key keep the file's order.  The credentials
+ * take over the pcerts and the key, not the array. */
+static int
+server_chain_as_is(gnutls_certificate_credentials_t cred, const char *cert,
+		   const char *key)
+{
+	gnutls_datum_t cd = { NULL, 0 }, kd = { NULL, 0 };
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_pcert_st *pcerts = NULL;
+	gnutls_privkey_t pk = NULL;
+	unsigned n = 0, done = 0, i;
+	int ret;
+
+	if ((ret = gnutls_load_file(cert, &cd)) < 0 ||
+	    (ret = gnutls_load_file(key, &kd)) < 0 ||
+	    (ret = gnutls_x509_crt_list_import2(&crts, &n, &cd,
+						GNUTLS_X509_FMT_PEM, 0)) < 0)
+		goto out;
+	ret = GNUTLS_E_MEMORY_ERROR;
+	if ((pcerts = calloc(n, sizeof(*pcerts))) == NULL)
+		goto out;
+	for (ret = 0; ret >= 0 && done < n; done += ret >= 0)
+		ret = gnutls_pcert_import_x509(&pcerts[done], crts[done], 0);
+	if (ret < 0 || (ret = gnutls_privkey_init(&pk)) < 0 ||
+	    (ret = gnutls_privkey_import_x509_raw(pk, &kd, GNUTLS_X509_FMT_PEM,
+						  NULL, 0)) < 0)
+		goto out;
+	ret = gnutls_certificate_set_key(cred, NULL, 0, pcerts, (int)n, pk);
+	if (ret >= 0)
+		done = 0, pk = NULL;	/* owned by cred now */
+out:
+	for (i = 0; i < done; i++)
+		gnutls_pcert_deinit(&pcerts[i]);
+	free(pcerts);
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	if (pk != NULL)
+		gnutls_privkey_deinit(pk);
+	gnutls_free(cd.data);
+	gnutls_free(kd.data);
+	return ret;
+}
+
 static int
 server_tls_init(struct server *srv)
 {
@@ -2468,8 +2654,17 @@ server_tls_init(struct server *srv)
 		return 0;
 	if ((ret = gnutls_certificate_allocate_credentials(&srv->cred)) < 0)
 		goto fail;
-	ret = gnutls_certificate_set_x509_key_file(
-	    srv->cred, scn->cert, scn->key, GNUTLS_X509_FMT_PEM);
+	if (scn->chain_as_is)
+		ret = server_chain_as_is(srv->cred, scn->cert, scn->key);
+	else
+		ret = gnutls_certificate_set_x509_key_file(
+		    srv->cred, scn->cert, scn->key, GNUTLS_X509_FMT_PEM);
+	if (ret >= 0 && scn->ocsp != NULL &&
+	    (ret = gnutls_load_file(scn->ocsp, &tsrv_ocsp_der)) >= 0)
+		ret = gnutls_certificate_set_ocsp_status_request_function2(
+		    srv->cred, 0, server_ocsp, &tsrv_ocsp_der);
+	if (ret >= 0)
+		ret = tsasl_tls_setup(scn->sasl, srv->cred);
 	if (ret < 0)
 		goto fail;
 	return 0;
@@ -2483,6 +2678,8 @@ fail:
 static void
 server_free(struct server *srv)
 {
+	gnutls_free(tsrv_ocsp_der.data);
+	tsrv_ocsp_der.data = NULL;
 	if (srv->cred != NULL)
 		gnutls_certificate_free_credentials(srv->cred);
 	if (srv->prio != NULL)
