@@ -101,13 +101,6 @@ struct m8 {
 };
 
 /* A header field inside a header block. */
-struct m8_field {
-	const char *p;		/* the name */
-	size_t	 len;		/* through its last CR LF */
-	size_t	 namelen;
-	const char *value;	/* after the colon */
-	size_t	 vlen;		/* up to the last CR LF */
-};
 
 static int
 m8_oom(struct err *e)
@@ -140,39 +133,6 @@ m8_has_8bit(const char *p, size_t n)
 
 /* ---- header fields ---- */
 
-/* Steps over the fields of a header block whose lines end in CR LF and
- * whose first line is a field. */
-static bool
-m8_field_next(const char *hdr, size_t len, size_t *pos, struct m8_field *f)
-{
-	const char *p, *end, *nl, *colon;
-
-	if (hdr == NULL || *pos >= len)	/* NULL + 0 is undefined */
-		return false;
-	p = hdr + *pos;
-	end = hdr + len;
-	nl = memchr(p, '\n', (size_t)(end - p));
-	while (nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t'))
-		nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
-	colon = memchr(p, ':', (size_t)(nl - p));
-	f->p = p;
-	f->len = (size_t)(nl + 1 - p);
-	f->namelen = (size_t)(colon - p);
-	while (f->namelen > 0 && (p[f->namelen - 1] == ' ' ||
-	    p[f->namelen - 1] == '\t'))
-		f->namelen--;
-	f->value = colon + 1;
-	f->vlen = (size_t)(nl - 1 - f->value);
-	*pos += f->len;
-	return true;
-}
-
-static bool
-m8_field_is(const struct m8_field *f, const char *name)
-{
-	return f->namelen == strlen(name) &&
-	    strncasecmp(f->p, name, f->namelen) == 0;
-}
 
 enum m8_kind { KIND_FIELD, KIND_CONT, KIND_END };
 
@@ -409,20 +369,20 @@ m8_name(const struct m8_ent *n, char *buf, size_t len)
 static void
 m8_ent_type(struct m8 *x, struct m8_ent *n)
 {
-	struct m8_field f;
+	struct msg_field f;
 	struct m8_ct ct;
 	size_t pos = 0;
 	bool ok = false;
 
 	memset(&ct, 0, sizeof(ct));
-	while (m8_field_next(x->hdr, x->hlen, &pos, &f)) {
-		if (m8_field_is(&f, "Content-Type") && !n->has_ct) {
+	while (msg_field_next(x->hdr, x->hlen, &pos, &f)) {
+		if (msg_field_is(&f, "Content-Type") && !n->has_ct) {
 			n->has_ct = true;
 			ok = m8_ct_parse(f.value, f.vlen, &ct);
-		} else if (m8_field_is(&f, "Content-Transfer-Encoding") &&
+		} else if (msg_field_is(&f, "Content-Transfer-Encoding") &&
 		    n->cte == CTE_NONE) {
 			n->cte = m8_cte_parse(f.value, f.vlen);
-		} else if (m8_field_is(&f, "MIME-Version")) {
+		} else if (msg_field_is(&f, "MIME-Version")) {
 			n->has_mimever = true;
 		}
 	}
@@ -461,7 +421,7 @@ m8_ent_type(struct m8 *x, struct m8_ent *n)
 
 /* The Content-Type field with the boundary parameter's value replaced. */
 static int
-m8_put_ct(struct m8 *x, const struct m8_field *f, const char *newb)
+m8_put_ct(struct m8 *x, const struct msg_field *f, const char *newb)
 {
 	struct m8_ct ct;
 	size_t at;
@@ -508,18 +468,18 @@ static int
 m8_put_header(struct m8 *x, const struct m8_ent *n, bool blank)
 {
 	bool top = n->parent == M8_NONE, ct_done = false;
-	struct m8_field f;
+	struct msg_field f;
 	size_t pos = 0;
 	int rc = 0;
 
 	if (!n->convert && n->newb == NULL && !(top && x->add_mimever))
 		return m8_put(x, x->hdr, x->hlen);
-	while (rc == 0 && m8_field_next(x->hdr, x->hlen, &pos, &f)) {
-		if (n->convert && m8_field_is(&f, "Content-Transfer-Encoding"))
+	while (rc == 0 && msg_field_next(x->hdr, x->hlen, &pos, &f)) {
+		if (n->convert && msg_field_is(&f, "Content-Transfer-Encoding"))
 			continue;
 		/* the first Content-Type is the one that counted */
 		if (n->newb != NULL && !ct_done &&
-		    m8_field_is(&f, "Content-Type")) {
+		    msg_field_is(&f, "Content-Type")) {
 			ct_done = true;
 			rc = m8_put_ct(x, &f, n->newb);
 		} else

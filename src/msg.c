@@ -57,14 +57,6 @@ struct reader {
 };
 
 /* A header field with its continuation lines. */
-struct field {
-	const char *p;		/* the name */
-	size_t	 len;		/* through the final CR LF */
-	size_t	 namelen;
-	const char *value;	/* after the colon, up to the final CR LF */
-	size_t	 vlen;
-};
-
 static int
 msg_oom(struct err *e)
 {
@@ -200,10 +192,8 @@ spool_write(struct reader *r, const char *p, size_t len, struct err *e)
 	return msg_append(&m->mem, &m->memlen, &m->memcap, p, len, e);
 }
 
-/* Steps to the next field of the header block hdr[0..end), every line of
- * which ends in CR LF and the first of which is a field. */
-static bool
-field_next(const char *hdr, size_t end, size_t *pos, struct field *f)
+bool
+msg_field_next(const char *hdr, size_t end, size_t *pos, struct msg_field *f)
 {
 	const char *p, *stop, *nl, *colon;
 
@@ -227,8 +217,8 @@ field_next(const char *hdr, size_t end, size_t *pos, struct field *f)
 	return true;
 }
 
-static bool
-field_is(const struct field *f, const char *name)
+bool
+msg_field_is(const struct msg_field *f, const char *name)
 {
 	return f->namelen == strlen(name) &&
 	    strncasecmp(f->p, name, f->namelen) == 0;
@@ -259,11 +249,11 @@ struct resent {
 };
 
 static int
-resent_kind(const struct field *f)
+resent_kind(const struct msg_field *f)
 {
 	for (size_t i = 0; i < sizeof(resent_names) / sizeof(resent_names[0]);
 	    i++)
-		if (field_is(f, resent_names[i]))
+		if (msg_field_is(f, resent_names[i]))
 			return (int)i;
 	if (f->namelen > 7 && strncasecmp(f->p, "Resent-", 7) == 0)
 		return RESENT_OTHER;
@@ -319,7 +309,7 @@ rcpt_add(void *ctx, const char *addr, struct err *e)
 /* Parses the unfolded body of an address field (RFC 5322 section 2.2.3)
  * and adds its addresses; errors name the field. */
 static int
-rcpt_collect(struct msg *m, const struct field *f, struct err *e)
+rcpt_collect(struct msg *m, const struct msg_field *f, struct err *e)
 {
 	char *v = malloc(f->vlen + 1), msg[ERR_MSG_MAX];
 	size_t n = 0;
@@ -345,10 +335,10 @@ rcpt_collect(struct msg *m, const struct field *f, struct err *e)
 static bool
 hdr_resent_dest(const char *hdr, size_t end)
 {
-	struct field f;
+	struct msg_field f;
 	size_t pos = 0;
 
-	while (field_next(hdr, end, &pos, &f))
+	while (msg_field_next(hdr, end, &pos, &f))
 		if (resent_is_dest(resent_kind(&f)))
 			return true;
 	return false;
@@ -356,11 +346,11 @@ hdr_resent_dest(const char *hdr, size_t end)
 
 /* Whether the field is one -t takes recipients from. */
 static bool
-hdr_is_dest(const struct field *f, int kind, unsigned block, bool resent)
+hdr_is_dest(const struct msg_field *f, int kind, unsigned block, bool resent)
 {
 	if (resent)
 		return block == 1 && resent_is_dest(kind);
-	return field_is(f, "To") || field_is(f, "Cc") || field_is(f, "Bcc");
+	return msg_field_is(f, "To") || msg_field_is(f, "Cc") || msg_field_is(f, "Bcc");
 }
 
 static void
@@ -379,18 +369,18 @@ hdr_fill(struct reader *r, size_t end, struct err *e)
 {
 	const struct hdrfill_conf *c = r->opts->fill;
 	struct hdrfill_seen seen = { false, false, false, false };
-	struct field f;
+	struct msg_field f;
 	size_t pos = 0;
 	char *add;
 	int rc;
 
 	if (c == NULL)
 		return 0;
-	while (field_next(r->hdr, end, &pos, &f)) {
-		seen.date |= field_is(&f, "Date");
-		seen.msgid |= field_is(&f, "Message-ID");
-		seen.from |= field_is(&f, "From");
-		seen.to_cc |= field_is(&f, "To") || field_is(&f, "Cc");
+	while (msg_field_next(r->hdr, end, &pos, &f)) {
+		seen.date |= msg_field_is(&f, "Date");
+		seen.msgid |= msg_field_is(&f, "Message-ID");
+		seen.from |= msg_field_is(&f, "From");
+		seen.to_cc |= msg_field_is(&f, "To") || msg_field_is(&f, "Cc");
 	}
 	if ((add = hdrfill_make(c, &seen, e)) == NULL)
 		return -1;
@@ -411,21 +401,21 @@ hdr_emit(struct reader *r, size_t end, struct err *e)
 	bool rcpts = r->opts->read_rcpts;
 	bool resent = rcpts && hdr_resent_dest(r->hdr, end);
 	struct resent rs = { 0, 0, false };
-	struct field f;
+	struct msg_field f;
 	size_t pos = 0;
 
 	if (hdr_fill(r, end, e) < 0)
 		return -1;
-	while (field_next(r->hdr, end, &pos, &f)) {
+	while (msg_field_next(r->hdr, end, &pos, &f)) {
 		int kind = resent_kind(&f);
 		unsigned block = resent_step(&rs, kind);
 
 		if (rcpts && hdr_is_dest(&f, kind, block, resent) &&
 		    rcpt_collect(r->m, &f, e) < 0)
 			return -1;
-		if (field_is(&f, "Bcc") || kind == RESENT_BCC)
+		if (msg_field_is(&f, "Bcc") || kind == RESENT_BCC)
 			continue;
-		if (field_is(&f, "From") &&
+		if (msg_field_is(&f, "From") &&
 		    hdrfill_replaces_from(r->opts->fill))
 			continue;
 		hdr_count_8bit(r->m, f.p, f.len);

@@ -45,6 +45,23 @@ struct msg_opts {
 
 struct msg;
 
+/* One field of a header block whose lines end in CR LF, continuation
+ * lines included: the iterator that msg and mime8 share. */
+struct msg_field {
+	const char *p;		/* the name */
+	size_t	 len;		/* through the final CR LF */
+	size_t	 namelen;
+	const char *value;	/* after the colon, up to the final CR LF */
+	size_t	 vlen;
+};
+
+/* Steps to the next field of hdr[0..end), whose first line is a field;
+ * false at the end. */
+bool	msg_field_next(const char *hdr, size_t end, size_t *pos,
+	    struct msg_field *);
+/* True when the field's name is name, ignoring case. */
+bool	msg_field_is(const struct msg_field *, const char *name);
+
 /* Reads fd to EOF.  Errors: ERR_DATA (header block over MSG_HEADER_MAX,
  * unparseable address list with -t), ERR_OS (read or spool failure). */
 int	msg_read(struct msg **, int fd, const struct msg_opts *, struct err *);
