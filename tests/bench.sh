@@ -79,7 +79,7 @@ measure implicit 'ehlo CHUNKING\n' "implicit + PIPELINING + CHUNKING"
 echo
 echo "peak resident memory (GNU time, KB):"
 for mb in 1 100; do
-	{ printf 'Subject: %d MB\n\n' "$mb"
+	{ printf "${HDR_FULL}Subject: %d MB\n\n" "$mb"
 	  yes 'the quick brown fox jumps over the lazy dog 0123456789' |
 		head -c $((mb * 1000000)); echo; } >"$T/msg"
 	tsrv_start "$(printf "$(scenario starttls 'ehlo SIZE 200000000\n')")"
