@@ -32,13 +32,26 @@ static const char *const fuzz_mechs[] = {
 };
 #define FUZZ_NMECHS (sizeof(fuzz_mechs) / sizeof(fuzz_mechs[0]))
 
+/* The digits after "i=", read within the n bytes: the buffer has no
+ * NUL, so strtoul would read past it. */
+static unsigned long
+fuzz_iter(const unsigned char *p, size_t n)
+{
+	unsigned long v = 0;
+
+	for (size_t i = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+		if ((v = v * 10 + (unsigned long)(p[i] - '0')) > FUZZ_ITER_MAX)
+			break;
+	return v;
+}
+
 static bool
 fuzz_slow(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i + 2 < n; i++)
 		if ((i == 0 || p[i - 1] == ',') && p[i] == 'i' &&
-		    p[i + 1] == '=' && strtoul((const char *)p + i + 2, NULL,
-		    10) > FUZZ_ITER_MAX)
+		    p[i + 1] == '=' &&
+		    fuzz_iter(p + i + 2, n - i - 2) > FUZZ_ITER_MAX)
 			return true;
 	return false;
 }
