@@ -22,12 +22,13 @@
 #define MSGID	"<fixed@example.org>"
 #define BND	"=_test"
 
-static char tmp[] = "/tmp/check_compose.XXXXXX";
+static char tmp[96];	/* $TMPDIR/check_compose.XXXXXX */
 
 static void
 setup(void)
 {
-	strcpy(tmp, "/tmp/check_compose.XXXXXX");
+	snprintf(tmp, sizeof(tmp), "%s/check_compose.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 }
 
