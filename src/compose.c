@@ -633,8 +633,8 @@ body_scan(struct body *b, const char *p, size_t n)
 	b->size += (off_t)n;
 }
 
-/* Reads the body once; a body that cannot be read again in place is
- * copied to a temporary file on the way. */
+/* Reads the body once; a body that cannot be read again in place, or
+ * whose start was read ahead, is copied to a temporary file on the way. */
 static int
 body_learn(struct body *b, int fd, const struct compose_conf *cf,
     char *buf, struct err *e)
@@ -649,11 +649,17 @@ body_learn(struct body *b, int fd, const struct compose_conf *cf,
 	b->start = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		b->start = lseek(fd, 0, SEEK_CUR);
-	if (b->start < 0) {
+	if (b->start < 0 || cf->body_prelen > 0) {
 		if ((b->fd = compose_tmpfile(cf->tmpdir, e)) < 0)
 			return -1;
 		b->spooled = true;
 		b->start = 0;
+	}
+	if (cf->body_prelen > 0) {
+		body_scan(b, cf->body_pre, cf->body_prelen);
+		if (compose_write_fd(b->fd, cf->body_pre, cf->body_prelen,
+		    e) < 0)
+			return -1;
 	}
 	while ((n = compose_read(fd, buf, COMPOSE_TEXT_IN, "the body",
 	    e)) > 0) {

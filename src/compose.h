@@ -38,6 +38,10 @@ struct compose_conf {
 	const char *domain;		/* Message-ID's right side when from
 					   has no domain; NULL: "localhost" */
 	const char *tmpdir;		/* NULL: $TMPDIR, else /tmp */
+	/* The body's first bytes, already read from body_fd (msg_start's
+	 * look-ahead); they come before the rest of it. */
+	const char *body_pre;
+	size_t	 body_prelen;
 	/* Fixed values instead of the clock and random numbers (tests). */
 	const char *date;		/* the Date field's value */
 	const char *message_id;		/* "<...>" */

@@ -150,7 +150,8 @@ main_envelope(struct send *sd, struct err *e)
  * read, so a wrong path is reported before anyone types a word.
  */
 static int
-main_compose(struct send *sd, const struct msg_opts *mo, struct err *e)
+main_compose(struct send *sd, const struct msg_opts *mo,
+    const struct msg_start *st, struct err *e)
 {
 	const struct plan *p = &sd->plan;
 	struct compose_conf cc;
@@ -173,6 +174,8 @@ main_compose(struct send *sd, const struct msg_opts *mo, struct err *e)
 	cc.attach = p->attach;
 	cc.nattach = p->nattach;
 	cc.domain = p->domain ? p->domain : p->ehlo;
+	cc.body_pre = st->buf;
+	cc.body_prelen = st->len;
 	rc = compose_open(&c, &cc, e);
 	if (rc == 0 && (rc = compose_write(c, STDIN_FILENO, &fd, e)) == 0)
 		rc = msg_read(&sd->msg, fd, mo, e);
@@ -180,6 +183,30 @@ main_compose(struct send *sd, const struct msg_opts *mo, struct err *e)
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/*
+ * What standard input is (the rule in tlsmail(1), "Composing a message"):
+ * the body of a message to compose when composing options are given, or
+ * when it has no header block (its first line is not a field) and -t,
+ * which needs a complete message, is not; otherwise the complete message.
+ */
+static int
+main_input(struct send *sd, struct msg_opts *mo, struct err *e)
+{
+	struct msg_start st = { .len = 0 };
+	bool body = sd->plan.compose;
+
+	if (!body && !mo->read_rcpts) {
+		if (msg_start_read(&st, STDIN_FILENO, e) < 0)
+			return -1;
+		body = !st.header;
+	}
+	if (body)
+		return main_compose(sd, mo, &st, e);
+	mo->pre = st.buf;
+	mo->prelen = st.len;
+	return msg_read(&sd->msg, STDIN_FILENO, mo, e);
 }
 
 /* Local names ("root", cron's user) into real addresses for the
@@ -384,7 +411,7 @@ main_log(struct send *sd, const struct err *e, int status)
 static int
 main_send(struct send *sd, const struct options *o, struct err *e)
 {
-	struct msg_opts mo = { o->read_rcpts, NULL, NULL };
+	struct msg_opts mo = { .read_rcpts = o->read_rcpts };
 	struct hdrfill_conf fill;
 
 	if (main_conf(sd, o, e) < 0 ||
@@ -396,8 +423,7 @@ main_send(struct send *sd, const struct options *o, struct err *e)
 		return 0;
 	}
 	if (main_fill(sd, &fill, &mo, e) < 0 ||
-	    (sd->plan.compose ? main_compose(sd, &mo, e) :
-	    msg_read(&sd->msg, STDIN_FILENO, &mo, e)) < 0 ||
+	    main_input(sd, &mo, e) < 0 ||
 	    main_envelope(sd, e) < 0 || main_local_rcpts(sd, e) < 0 ||
 	    main_tls(sd, e) < 0)
 		return -1;

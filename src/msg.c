@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -549,6 +550,13 @@ reader_pump(struct reader *r, int fd, char *in, char *out, struct err *e)
 	ssize_t n;
 
 	dot_init(&f, 0);
+	for (size_t at = 0, k; at < r->opts->prelen; at += k) {
+		k = r->opts->prelen - at < MSG_CHUNK ? r->opts->prelen - at :
+		    MSG_CHUNK;
+		if (reader_feed(r, out, dot_run(&f, r->opts->pre + at, k, out),
+		    e) < 0)
+			return -1;
+	}
 	while ((n = reader_read(fd, in, MSG_CHUNK, e)) > 0)
 		if (reader_feed(r, out, dot_run(&f, in, (size_t)n, out), e) < 0)
 			return -1;
@@ -556,6 +564,35 @@ reader_pump(struct reader *r, int fd, char *in, char *out, struct err *e)
 		return -1;
 	if (r->in_header)
 		return hdr_done(r, r->hlen, e);
+	return 0;
+}
+
+int
+msg_start_read(struct msg_start *s, int fd, struct err *e)
+{
+	enum line_kind k = LINE_MORE;
+	struct stat st;
+	off_t at = -1;
+	ssize_t n = 1;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		at = lseek(fd, 0, SEEK_CUR);
+	s->len = 0;
+	while (k == LINE_MORE && s->len < sizeof(s->buf) &&
+	    (n = reader_read(fd, s->buf + s->len, sizeof(s->buf) - s->len,
+	    e)) > 0) {
+		s->len += (size_t)n;
+		k = line_kind(s->buf, s->len, true);
+	}
+	if (n < 0)
+		return -1;
+	s->header = k == LINE_FIELD;
+	if (at >= 0) {
+		if (lseek(fd, at, SEEK_SET) < 0)
+			return err_set(e, ERR_OS, STEP_MESSAGE, "cannot read "
+			    "the message again: %s", strerror(errno));
+		s->len = 0;
+	}
 	return 0;
 }
 

@@ -32,6 +32,11 @@
 #define MSG_MEM_MAX	(256 * 1024)	/* spool in memory up to this size */
 #define MSG_HEADER_MAX	(1024 * 1024)	/* largest header block accepted */
 
+/* msg_start reads at most this much: the first line is known to be a
+ * header field or not within a field name's longest run (998) and its
+ * colon. */
+#define MSG_START_MAX	1000
+
 struct hdrfill_conf;
 
 struct msg_opts {
@@ -41,7 +46,25 @@ struct msg_opts {
 	 * the top of the header block, and spooled and counted with it; a
 	 * message without a header block gets one.  NULL: none. */
 	const struct hdrfill_conf *fill;
+	/* Bytes already read from the fd (msg_start's), read first. */
+	const char *pre;
+	size_t	 prelen;
 };
+
+/*
+ * The start of an input, read ahead to learn whether it opens with a
+ * header block (its first line is a header field) before deciding what it
+ * is: a complete message or the body of one to compose.  When fd is a
+ * regular file it is put back where it was and len is 0; otherwise the
+ * len bytes in buf were consumed and must be read first (msg_opts.pre,
+ * compose_conf.body_pre).  Errors: ERR_OS.
+ */
+struct msg_start {
+	char	 buf[MSG_START_MAX];
+	size_t	 len;
+	bool	 header;
+};
+int	msg_start_read(struct msg_start *, int fd, struct err *);
 
 struct msg;
 

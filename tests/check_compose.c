@@ -344,6 +344,41 @@ START_TEST(test_body_not_utf8)
 }
 END_TEST
 
+/* The body's start read ahead (body_pre) and its rest from the fd, from a
+ * pipe and from a file: one body, a UTF-8 character and the line count
+ * running across the cut. */
+START_TEST(test_body_pre)
+{
+	struct compose_conf c;
+	struct err e;
+	char *m;
+
+	conf_init(&c);
+	c.body_pre = "caf\xc3";
+	c.body_prelen = 4;
+	compose_is(&c, "\xa9\nline 2\n",
+	    HEAD_TEXT
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "caf=C3=A9\r\nline 2\r\n");
+	/* all of it read ahead: nothing left on the fd */
+	c.body_pre = "just this\n";
+	c.body_prelen = 10;
+	compose_is(&c, "", HEAD_TEXT
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\njust this\n");
+	c.body_pre = "ok\n";
+	c.body_prelen = 3;
+	for (int pipe_in = 0; pipe_in < 2; pipe_in++) {
+		ck_assert_ptr_null(m = compose_body(&c, "caf\xe9\n", 5,
+		    pipe_in, &e));
+		ck_assert_str_eq(e.msg, "the body is not UTF-8 text: byte "
+		    "\\xe9 on line 2");
+	}
+}
+END_TEST
+
 #define HEAD_MULTI \
 	HEAD_TEXT \
 	"Content-Type: multipart/mixed;\r\n boundary=\"" BND "\"\r\n" \
@@ -562,6 +597,7 @@ compose_suite(void)
 	tcase_add_test(core, test_user_date);
 	tcase_add_test(core, test_fold_list);
 	tcase_add_test(core, test_body_encodings);
+	tcase_add_test(core, test_body_pre);
 	suite_add_tcase(s, core);
 	tcase_add_checked_fixture(parts, setup, teardown);
 	tcase_add_test(parts, test_attach);

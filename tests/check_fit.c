@@ -23,7 +23,7 @@ static struct msg *msg;
 static void
 msg_of(const char *data)
 {
-	struct msg_opts o = { false, NULL, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	FILE *t = tmpfile();
 
 	ck_assert_ptr_nonnull(t);

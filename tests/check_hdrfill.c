@@ -224,7 +224,7 @@ static struct hdrfill_conf fill = { .date = true, .msgid = true,
 static void
 spooled_is(const char *in, const struct hdrfill_conf *c, const char *want)
 {
-	struct msg_opts o = { false, NULL, c };
+	struct msg_opts o = { .fill = c };
 	struct msg *m = msg_from(in, strlen(in), &o);
 	size_t len;
 	char *b = msg_bytes(m, &len);
@@ -288,7 +288,7 @@ END_TEST
 
 START_TEST(test_msg_fill_rcpts)
 {
-	struct msg_opts o = { true, NULL, &fill };
+	struct msg_opts o = { .read_rcpts = true, .fill = &fill };
 	const char *in = "To: \"Doe, Jane\" <j@x.org>,\n (c) team: b@x.org;\n"
 	    "Bcc: s@x.org\n\nb\n";
 	struct msg *m = msg_from(in, strlen(in), &o);
@@ -304,7 +304,7 @@ END_TEST
 static bool
 hdr8(const char *in, const struct hdrfill_conf *c)
 {
-	struct msg_opts o = { false, NULL, c };
+	struct msg_opts o = { .fill = c };
 	struct msg *m = msg_from(in, strlen(in), &o);
 	bool r = msg_header_8bit(m);
 

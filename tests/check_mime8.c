@@ -28,7 +28,7 @@ setup(void)
 static struct msg *
 msg_from(const char *data, size_t len)
 {
-	struct msg_opts o = { false, NULL, NULL };
+	struct msg_opts o = { .read_rcpts = false };
 	FILE *f = tmpfile();
 	struct msg *m = NULL;
 

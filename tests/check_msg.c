@@ -718,6 +718,111 @@ START_TEST(test_long_first_line)
 }
 END_TEST
 
+/* msg_start_read on in, written by a child byte by byte (step 1) or in
+ * one go: whether a header block opens it. */
+static bool
+start_header(const char *in, size_t step, struct msg_start *st)
+{
+	pid_t pid;
+	int fd = writer_start(in, strlen(in), step, &pid);
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_msg(msg_start_read(st, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_uint_le(st->len, strlen(in));
+	ck_assert_int_eq(memcmp(st->buf, in, st->len), 0);
+	return st->header;
+}
+
+/* The first line decides, however it arrives: a field name and its
+ * colon (WSP before the colon allowed, RFC 5322 section 4.5) is a header
+ * block; an empty line, a leading space, text, a colon first, or a name
+ * run past 998 octets is not. */
+START_TEST(test_start)
+{
+	static const struct {
+		const char *in;
+		bool	 header;
+	} t[] = {
+		{ "Subject: hi\n\nbody\n", true },
+		{ "X-A:\n", true },
+		{ "From : obs\n", true },
+		{ "Subject", false },		/* EOF before a colon */
+		{ "", false },
+		{ "\nSubject: body\n", false },
+		{ " Subject: x\n", false },
+		{ ":x\n", false },
+		{ "Dear Bob:\n", false },
+		{ "hello\n", false },
+	};
+	struct msg_start st;
+	char *name = malloc(1200);
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (size_t step = 0; step <= 1; step++)
+			ck_assert_msg(start_header(t[i].in, step, &st) ==
+			    t[i].header, "\"%s\" step %zu", t[i].in, step);
+	/* 998 name octets then a colon is a field; 999 is not, and the
+	 * look-ahead stops within its buffer */
+	ck_assert_ptr_nonnull(name);
+	memset(name, 'n', 1199);
+	strcpy(name + 998, ": v\n");
+	ck_assert(start_header(name, 0, &st));
+	memset(name, 'n', 1199);
+	name[1199] = '\0';
+	ck_assert(!start_header(name, 0, &st));
+	ck_assert_uint_le(st.len, MSG_START_MAX);
+	free(name);
+}
+END_TEST
+
+/* What the look-ahead consumed from a pipe is replayed by msg_read
+ * (msg_opts.pre); a regular file is put back instead, and nothing needs
+ * replaying. */
+START_TEST(test_start_replay)
+{
+	static const char in[] = "Subject: s\nBcc: x@y\n\nbody\n";
+	static const char want[] = "Subject: s\r\n\r\nbody\r\n";
+	struct msg_opts o = { .read_rcpts = false };
+	struct msg_start st;
+	char path[] = "/tmp/check_msg.XXXXXX";
+	struct msg *m;
+	struct err e;
+	pid_t pid;
+	int fd;
+
+	err_clear(&e);
+	fd = writer_start(in, sizeof(in) - 1, 3, &pid);
+	ck_assert_int_eq(msg_start_read(&st, fd, &e), 0);
+	ck_assert(st.header);
+	ck_assert_uint_gt(st.len, 0);
+	o.pre = st.buf;
+	o.prelen = st.len;
+	ck_assert_msg(msg_read(&m, fd, &o, &e) == 0, "%s", e.msg);
+	close(fd);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	assert_msg(m, want, sizeof(want) - 1, "", "replayed");
+	msg_free(m);
+
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	unlink(path);
+	write_all(fd, in, sizeof(in) - 1);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(msg_start_read(&st, fd, &e), 0);
+	ck_assert(st.header);
+	ck_assert_uint_eq(st.len, 0);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 0);
+	o.pre = NULL;
+	o.prelen = 0;
+	ck_assert_msg(msg_read(&m, fd, &o, &e) == 0, "%s", e.msg);
+	close(fd);
+	assert_msg(m, want, sizeof(want) - 1, "", "put back");
+	msg_free(m);
+}
+END_TEST
+
 static Suite *
 msg_suite(void)
 {
@@ -735,6 +840,8 @@ msg_suite(void)
 	tcase_add_test(core, test_empty);
 	tcase_add_test(core, test_8bit);
 	tcase_add_test(core, test_read_error);
+	tcase_add_test(core, test_start);
+	tcase_add_test(core, test_start_replay);
 	tcase_set_timeout(core, 120);
 	suite_add_tcase(s, core);
 	tcase_add_test(rcpt, test_read_rcpts);

@@ -125,6 +125,59 @@ tsrv_wait
 assert_rc 0
 printf "$HDR_FULL_WIRE"'Subject: as is\r\n\r\nuntouched\r\n' >"$T/want"
 assert_same "$T/want" "$TSRV_MSG"
+# and the same from a regular file, which is read ahead and put back
+printf "$HDR_FULL"'Subject: as is\n\nuntouched\n' >"$T/full"
+tsrv_start "$SCENARIO"
+compose bob@example.net <"$T/full"
+tsrv_wait
+assert_rc 0
+assert_same "$T/want" "$TSRV_MSG"
+
+# --- without composing options and without a header block (the first
+# line is not a field), stdin is the body of a composed message: no
+# Subject, UTF-8 declared and quoted-printable for 8-bit text.  Each input
+# goes through a pipe and from a regular file: the look-ahead that decides
+# is replayed in one case and put back in the other.
+# headerless WANT_JSON: stdin ($T/hl) sent both ways, checked each time.
+headerless() {
+	local how
+	for how in pipe file; do
+		tsrv_start "$SCENARIO"
+		if [ $how = pipe ]; then
+			cat "$T/hl" | compose bob@example.net
+		else
+			compose bob@example.net <"$T/hl"
+		fi
+		tsrv_wait
+		assert_rc 0
+		check "$1"
+	done
+}
+printf 'Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln,\nBob\n' >"$T/hl"
+headerless '{"headers": {"From": "alice@example.org", "To": "bob@example.net",
+	"MIME-Version": "1.0"},
+ "absent": ["Subject"],
+ "text": {"content": "Grüße aus Köln,\nBob\n", "charset": "utf-8",
+	"cte": "quoted-printable"}}'
+# "Dear Bob:" has a space before its colon: text, not a field
+printf 'Dear Bob:\nSubject: this line is body\n' >"$T/hl"
+headerless '{"absent": ["Subject"],
+ "text": {"content": "Dear Bob:\nSubject: this line is body\n",
+	"charset": "us-ascii", "cte": "7bit"}}'
+# an empty first line: an empty header block is no header block
+printf '\nFrom: not me\n' >"$T/hl"
+headerless '{"headers": {"From": "alice@example.org"},
+ "text": {"content": "\nFrom: not me\n", "charset": "us-ascii"}}'
+# a first line longer than the look-ahead (1000 bytes), with a UTF-8
+# character cut by it
+line=$(printf 'a%.0s' $(seq 999))
+printf '%s\xc3\xa9 end\nnext\n' "$line" >"$T/hl"
+headerless '{"text": {"content": "'"$line"'\u00e9 end\nnext\n",
+	"charset": "utf-8", "cte": "quoted-printable"}}'
+# nothing at all: an empty text part
+: >"$T/hl"
+headerless '{"absent": ["Subject"], "text": {"content": "",
+	"charset": "us-ascii", "cte": "7bit"}}'
 
 # --- refusals, all before anything is sent: the server sees no
 # connection at all
@@ -149,6 +202,8 @@ refused 64 '-t reads a complete message' -t -s x
 refused 64 'check --cc' --cc 'bad address@example.org'
 printf 'caf\xe9\n' >"$T/body"
 refused 65 'the body is not UTF-8 text: byte \xe9 on line 1' -s latin1
+# the same body without a header block and without options
+refused 65 'the body is not UTF-8 text: byte \xe9 on line 1'
 
 # --- 50 MB: streamed from disk, memory flat, every byte delivered.  The
 # binary runs without $TLSMAIL_WRAPPER: valgrind would measure itself.

@@ -79,9 +79,11 @@ send -f cron@example.org root@example.net
 sed 's/$/\r/' "$T/in" >"$T/want"
 assert_same "$T/want" "$TSRV_MSG"
 
-# 3. A body without a header block gets one, ended by an empty line.
+# 3. With -t, a message without a header block gets one, ended by an
+#    empty line (without -t it is the body of a composed message, which
+#    t-compose.sh checks).
 printf 'just text\nno header\n' >"$T/in"
-send -f cron@example.org root@example.net
+send -t -f cron@example.org root@example.net
 head_is "$date_re" "$id_re.*" 'From: cron@example\.org' '' 'just text' \
 	'no header'
 
