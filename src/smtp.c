@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "dot.h"
+#include "hint.h"
 #include "io.h"
 #include "reply.h"
 #include "smtp.h"
@@ -449,10 +450,15 @@ smtp_txn_fail(struct smtp *s, enum err_step step, const char *what,
     struct err *e)
 {
 	struct smtp_txn *t = s->txn;
+	const char *hint;
 
 	(void)e;
-	if (t->first.cls == ERR_NONE)
-		smtp_fail_reply(s, step, &t->first, what);
+	if (t->first.cls != ERR_NONE)
+		return 0;
+	smtp_fail_reply(s, step, &t->first, what);
+	if (s->reply.code >= 500 && (hint = hint_refusal(step, s->reply.code,
+	    smtp_reply_oneline(s), s->conf->cred != NULL)) != NULL)
+		err_hint(&t->first, "%s", hint);
 	return 0;
 }
 
@@ -563,9 +569,6 @@ smtp_handle(struct smtp *s, const struct smtp_pending *p, struct err *e)
 		if (s->reply.code / 100 == 2)
 			return (t->mail_ok = true), 0;
 		smtp_txn_fail(s, STEP_MAIL, "server refused sender", e);
-		if (t->first.step == STEP_MAIL && t->first.code >= 500)
-			err_hint(&t->first, "check -f: many servers take only "
-			    "the address of the account you log in as");
 		return 0;
 	case SMTP_RCPT:
 		return smtp_on_rcpt(s, p->idx, e);
@@ -1129,9 +1132,14 @@ smtp_txn_result(struct smtp *s, struct err *e)
 		snprintf(e->msg + n, sizeof(e->msg) - n,
 		    " (and %zu more recipients refused)", refused - 1);
 	}
-	if (e->step == STEP_RCPT && e->hint[0] == '\0')
-		err_hint(e, "nothing was sent to any recipient; fix or drop "
-		    "the refused address%s", refused > 1 ? "es" : "");
+	if (e->step == STEP_RCPT && e->code >= 500) {
+		char why[ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", e->hint);
+		err_hint(e, "nothing was sent to any recipient; %s%s",
+		    why[0] != '\0' ? why : "fix or drop the refused address",
+		    why[0] != '\0' || refused < 2 ? "" : "es");
+	}
 	return -1;
 }
 
@@ -1151,6 +1159,8 @@ smtp_send(struct smtp *s, const struct smtp_msg *m, bool last, struct err *e)
 	if ((s->caps & CAP_SIZE) && s->size_max > 0 && m->size > s->size_max) {
 		err_set(e, ERR_DATA, STEP_MAIL, "the message is %zu octets; "
 		    "the server takes at most %zu", m->size, s->size_max);
+		err_hint(e, "send a smaller message, or the files another way "
+		    "(base64 makes an attachment a third larger)");
 		return -1;
 	}
 	s->txn = &t;

@@ -143,4 +143,70 @@ assert_rc 65
 line "tlsmail: MAIL: server refused sender: 553 5.7.1 <a@example.org>:" \
 	"Sender address rejected: not owned by user; check -f: many servers" \
 	"take only the address of the account you log in as"
+
+# --- a server that wants a login before MAIL (RFC 4954 section 6)
+tsrv_start "$TLS_SERVER
+ehlo PIPELINING
+ehlo STARTTLS
+reply MAIL 530 5.7.0 Authentication required"
+send
+tsrv_wait
+assert_rc 65
+line "tlsmail: MAIL: server refused sender: 530 5.7.0 Authentication" \
+	"required; the server wants a login first: give --user and a" \
+	"password source"
+
+# --- the recipient refused: the enhanced status code (RFC 3463) says why
+tsrv_start "$TLS_SERVER
+ehlo PIPELINING
+ehlo STARTTLS
+reply RCPT 550 5.1.1 <b@example.org>: Recipient address rejected: User unknown"
+send
+tsrv_wait
+assert_rc 65
+line "tlsmail: RCPT: server refused recipient <b@example.org>: 550 5.1.1" \
+	"<b@example.org>: Recipient address rejected: User unknown; nothing" \
+	"was sent to any recipient; the mailbox does not exist: check the" \
+	"spelling of the address"
+
+# --- relaying denied to a client that did not log in
+tsrv_start "$TLS_SERVER
+ehlo PIPELINING
+ehlo STARTTLS
+reply RCPT 554 5.7.1 <b@example.org>: Relay access denied"
+send
+tsrv_wait
+assert_rc 65
+line "tlsmail: RCPT: server refused recipient <b@example.org>: 554 5.7.1" \
+	"<b@example.org>: Relay access denied; nothing was sent to any" \
+	"recipient; servers relay only for users who log in: give --user," \
+	"or send through a server of the recipient's domain"
+
+# --- the content refused at the end of DATA
+tsrv_start "$TLS_SERVER
+ehlo PIPELINING
+ehlo STARTTLS
+reply . 554 5.7.1 Message rejected as spam"
+send
+tsrv_wait
+assert_rc 65
+line "tlsmail: DATA: server refused the message: 554 5.7.1 Message" \
+	"rejected as spam; nothing was delivered: the server's policy" \
+	"refuses the content; ask its postmaster if the reason is unclear"
+
+# --- over the SIZE the server announced (RFC 1870): refused before MAIL
+tsrv_start "$TLS_SERVER
+ehlo PIPELINING
+ehlo STARTTLS
+ehlo SIZE 10"
+send
+tsrv_wait
+assert_rc 65
+# (its size counts the Date, Message-ID and From header completion adds)
+re='^tlsmail: MAIL: the message is [0-9]+ octets; the server takes at most '
+re+='10; send a smaller message, or the files another way \(base64 makes '
+re+='an attachment a third larger\)$'
+assert_grep "$re" "$T/err"
+[ "$(wc -l <"$T/err")" = 1 ] || fail "more than one line: $(cat "$T/err")"
+assert_no_grep 'MAIL FROM' "$TSRV_LOG"
 exit 0
