@@ -107,10 +107,13 @@ secret_from_env(const char *var, char **out, struct err *e)
 {
 	const char *v = getenv(var);
 
-	if (v == NULL || *v == '\0')
-		return err_set(e, ERR_CONFIG, STEP_AUTH,
-		    "environment variable %s (from --password-env) is not set",
-		    var);
+	if (v == NULL || *v == '\0') {
+		err_set(e, ERR_CONFIG, STEP_AUTH, "environment variable %s "
+		    "(from --password-env) is not set", var);
+		err_hint(e, "export it in the environment tlsmail runs in, or "
+		    "give --password-file or --passwordeval instead");
+		return -1;
+	}
 	if (strlen(v) > SECRET_MAX)
 		return err_set(e, ERR_CONFIG, STEP_AUTH,
 		    "the password in %s is longer than %d bytes", var,

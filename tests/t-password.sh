@@ -38,6 +38,7 @@ SMTP_PW=s3cret send --password-env SMTP_PW
 assert_rc 0
 send --password-env TLSMAIL_UNSET_VARIABLE
 assert_rc 78
+assert_fgrep 'variable TLSMAIL_UNSET_VARIABLE (from --password-env) is not set; export it' "$T/err"
 
 send --passwordeval "printf 's3cret\nmeta: data\n'"
 assert_rc 0
