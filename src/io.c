@@ -60,6 +60,20 @@ io_limit(struct io *io, int total_ms)
 }
 
 /* Waits until fd is ready for events or the deadline passes. */
+/* The connection broke or was closed (why NULL: closed by the server
+ * between replies); what to do is the same either way. */
+static int
+io_lost(struct err *e, enum err_step step, const char *why)
+{
+	if (why == NULL)
+		err_set(e, ERR_TEMP, step, "connection closed by the server");
+	else
+		err_set(e, ERR_TEMP, step, "connection lost: %s", why);
+	err_hint(e, "the server or the network ended the session; try "
+	    "again later");
+	return -1;
+}
+
 static int
 io_wait(struct io *io, short events, enum err_step step, struct err *e)
 {
@@ -318,8 +332,7 @@ io_fill(struct io *io, enum err_step step, struct err *e)
 			continue;
 		}
 		if (io->tls == NULL)
-			err_set(e, ERR_TEMP, step, "connection lost: %s",
-			    strerror(errno));
+			io_lost(e, step, strerror(errno));
 		else if (e->step == STEP_NONE)
 			e->step = step;
 		return -1;
@@ -357,8 +370,7 @@ io_getline(struct io *io, const char **line, size_t *len, size_t max,
 		if ((r = io_fill(io, step, e)) < 0)
 			return -1;
 		if (r == 0)
-			return err_set(e, ERR_TEMP, step,
-			    "connection closed by the server");
+			return io_lost(e, step, NULL);
 	}
 	return err_set(e, ERR_PROTOCOL, step,
 	    "server sent a line longer than %zu octets", max);
@@ -433,8 +445,7 @@ io_flush(struct io *io, enum err_step step, struct err *e)
 			continue;
 		}
 		if (io->tls == NULL || r == 0)
-			err_set(e, ERR_TEMP, step, "connection lost: %s",
-			    r == 0 ? "closed" : strerror(errno));
+			io_lost(e, step, r == 0 ? "closed" : strerror(errno));
 		else if (e->step == STEP_NONE)
 			e->step = step;
 		return -1;

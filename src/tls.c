@@ -1191,10 +1191,13 @@ tls_record_error(struct tls_conn *c, ssize_t ret, const char *what,
 		 struct err *e)
 {
 	if (ret == GNUTLS_E_PUSH_ERROR || ret == GNUTLS_E_PULL_ERROR ||
-	    ret == GNUTLS_E_PREMATURE_TERMINATION)
-		return err_set(e, ERR_TEMP, STEP_NONE,
-			       "connection lost while %s: %s", what,
-			       gnutls_strerror((int)ret));
+	    ret == GNUTLS_E_PREMATURE_TERMINATION) {
+		err_set(e, ERR_TEMP, STEP_NONE, "connection lost while %s: %s",
+			what, gnutls_strerror((int)ret));
+		err_hint(e, "the server or the network ended the session; "
+			 "try again later");
+		return -1;
+	}
 	if (tls_is_alert((int)ret))
 		return err_set(e, ERR_PROTOCOL, STEP_NONE,
 			       "the server sent the TLS alert \"%s\" while %s",
