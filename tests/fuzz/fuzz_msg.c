@@ -1,10 +1,13 @@
 /*
  * The message reader (msg.c): header scan, Bcc removal, -t recipients,
  * line-ending normalisation and the spool, fed through a memory file as
- * standard input would be.  The first input byte chooses -t.
+ * standard input would be.  The first input byte chooses -t (bit 0) and
+ * where the rest is cut into bytes read ahead (msg_opts.pre, as
+ * msg_start leaves them) and bytes read from the file.
  * Invariants: what the spool gives back has msg_size octets, CR LF line
  * endings only, ends with CR LF when not empty, and reads the same twice;
- * every -t recipient passes addr_check; failures are ERR_DATA or ERR_OS.
+ * every -t recipient passes addr_check; failures are ERR_DATA or ERR_OS;
+ * the cut changes nothing.
  */
 #include <config.h>
 
@@ -58,32 +61,68 @@ fuzz_msg_check(struct msg *m)
 	free(b);
 }
 
+/* Reads p[0..n): p[0..cut) as bytes read ahead, the rest from a file.
+ * Returns msg_read's result; -2 when the file could not be made. */
+static int
+fuzz_read(struct msg **m, const uint8_t *p, size_t n, size_t cut,
+    bool rcpts, struct err *e)
+{
+	struct msg_opts mo;
+	int fd, rc;
+
+	memset(&mo, 0, sizeof(mo));
+	mo.read_rcpts = rcpts;
+	mo.pre = (const char *)p;
+	mo.prelen = cut;
+	*m = NULL;
+	if ((fd = memfd_create("fuzz_msg", 0)) < 0)
+		return -2;
+	if (write(fd, p + cut, n - cut) != (ssize_t)(n - cut) ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -2;
+	}
+	err_clear(e);
+	rc = msg_read(m, fd, &mo, e);
+	close(fd);
+	return rc;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct msg_opts mo;
-	struct msg *m = NULL;
-	struct err e;
-	int fd;
+	struct msg *m = NULL, *cutm = NULL;
+	struct err e, cute;
+	size_t cut;
+	int rc, cutrc;
 
 	if (size == 0)
 		return 0;
-	memset(&mo, 0, sizeof(mo));
-	mo.read_rcpts = data[0] & 1;
-	if ((fd = memfd_create("fuzz_msg", 0)) < 0)
+	if ((rc = fuzz_read(&m, data + 1, size - 1, 0, data[0] & 1, &e)) ==
+	    -2)
 		return 0;
-	if (write(fd, data + 1, size - 1) != (ssize_t)(size - 1) ||
-	    lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		return 0;
-	}
-	err_clear(&e);
-	if (msg_read(&m, fd, &mo, &e) == 0)
+	if (rc == 0)
 		fuzz_msg_check(m);
 	else
 		FUZZ_CHECK((e.cls == ERR_DATA || e.cls == ERR_OS) &&
 		    e.msg[0] != '\0');
+	cut = (size_t)(data[0] >> 1) * 8;
+	if (cut > size - 1)
+		cut = size - 1;
+	cutrc = fuzz_read(&cutm, data + 1, size - 1, cut, data[0] & 1, &cute);
+	if (cutrc != -2) {
+		FUZZ_CHECK(cutrc == rc);
+		if (rc == 0) {
+			char *a, *b;
+			size_t la = fuzz_spool(m, &a), lb = fuzz_spool(cutm, &b);
+
+			FUZZ_CHECK(la == lb && memcmp(a, b, la) == 0);
+			FUZZ_CHECK(msg_rcpt_count(m) == msg_rcpt_count(cutm));
+			free(a);
+			free(b);
+		}
+	}
 	msg_free(m);
-	close(fd);
+	msg_free(cutm);
 	return 0;
 }
