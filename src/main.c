@@ -190,6 +190,7 @@ main_compose(struct send *sd, const struct msg_opts *mo,
  * the body of a message to compose when composing options are given, or
  * when it has no header block (its first line is not a field) and -t,
  * which needs a complete message, is not; otherwise the complete message.
+ * A person typing it at a terminal is told how to end it.
  */
 static int
 main_input(struct send *sd, struct msg_opts *mo, struct err *e)
@@ -197,6 +198,8 @@ main_input(struct send *sd, struct msg_opts *mo, struct err *e)
 	struct msg_start st = { .len = 0 };
 	bool body = sd->plan.compose;
 
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO))
+		report_typing(stderr);
 	if (!body && !mo->read_rcpts) {
 		if (msg_start_read(&st, STDIN_FILENO, e) < 0)
 			return -1;

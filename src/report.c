@@ -145,6 +145,14 @@ report_progress_clear(FILE *fp)
 }
 
 void
+report_typing(FILE *fp)
+{
+	fputs("tlsmail: type the message, then Ctrl-D on a line of its own\n",
+	    fp);
+	fflush(fp);
+}
+
+void
 report_transcript(FILE *fp, char dir, const char *line, size_t len)
 {
 	/* The CRLF that ends an SMTP line (RFC 5321 section 2.3.8) is what

@@ -37,6 +37,10 @@ void	report_transcript(FILE *, char dir, const char *line, size_t len);
 void	report_progress(FILE *, size_t done, size_t total, size_t rate);
 void	report_progress_clear(FILE *);
 
+/* For a person about to type the message at a terminal, which otherwise
+ * just waits: how to end it. */
+void	report_typing(FILE *);
+
 /* --probe: every port's session, the chain, the versions accepted, then
  * the verdict with each reason; on fp (stdout). */
 void	report_probe(FILE *, const struct outcome *, size_t n,

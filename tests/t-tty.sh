@@ -61,6 +61,32 @@ onpty --stdin "$T/mail" --answer "$PROMPT=$(printf '\004')" -- \
 assert_rc 78
 assert_fgrep 'no password was typed' "$T/tty"
 
+# --- the message typed at the terminal: tlsmail says how to end it, the
+# typed text is the body (no header block), and the password is asked for
+# after Ctrl-D
+TYPING='tlsmail: type the message, then Ctrl-D on a line of its own'
+tsrv_start "$AUTH_SERVER"
+onpty --answer "$TYPING=Hello Bob,\nsee you.\n$(printf '\004')" \
+	--answer "$PROMPT=s3cret\\n" -- --host localhost \
+	--port "$TSRV_PORT" --cafile "$CERTS/ca.pem" --user alice \
+	-f a@example.org -s typed b@example.org
+tsrv_wait
+assert_rc 0
+printf '%s\r\n' "$TYPING" 'Hello Bob,' 'see you.' "$PROMPT" >"$T/want"
+assert_same "$T/want" "$T/tty"
+assert_grep '^Subject: typed.$' "$TSRV_MSG"
+tail -n 2 "$TSRV_MSG" >"$T/got"
+printf 'Hello Bob,\r\nsee you.\r\n' >"$T/want"
+assert_same "$T/want" "$T/got"
+# ... and not a word of it when the message comes from a file
+tsrv_start "$AUTH_SERVER"
+onpty --stdin "$T/mail" --answer "$PROMPT=s3cret\\n" -- --host localhost \
+	--port "$TSRV_PORT" --cafile "$CERTS/ca.pem" --user alice \
+	-f a@example.org b@example.org
+tsrv_wait
+assert_rc 0
+assert_no_grep 'type the message' "$T/tty"
+
 # --- no terminal for the prompt: redirected stderr, then no controlling
 # terminal at all (setsid); both fail at once, before connecting
 for how in redirected setsid; do
