@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "ckrun.h"
 
 /* Addresses handed to the callback, each followed by '\n'. */
 struct seen {
@@ -491,11 +492,5 @@ addr_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(addr_suite());
 }

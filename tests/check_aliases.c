@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aliases.h"
+#include "ckrun.h"
 
 static struct aliases *al;
 static struct err e;
@@ -281,11 +282,5 @@ aliases_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(aliases_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(aliases_suite());
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "plan.h"
+#include "ckrun.h"
 
 static struct options o;
 static struct plan p;
@@ -221,11 +222,5 @@ cli_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(cli_suite());
 }

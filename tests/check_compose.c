@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "compose.h"
+#include "ckrun.h"
 
 #define DATE	"Mon, 01 Jan 2024 12:00:00 +0000"
 #define MSGID	"<fixed@example.org>"
@@ -616,11 +617,5 @@ compose_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(compose_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(compose_suite());
 }

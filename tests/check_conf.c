@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "plan.h"
+#include "ckrun.h"
 
 static struct conf *c;
 static struct err e;
@@ -825,11 +826,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(conf_suite());
 }

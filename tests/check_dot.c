@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dot.h"
+#include "ckrun.h"
 
 struct buf {
 	char	*p;
@@ -420,11 +421,5 @@ dot_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dot_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(dot_suite());
 }

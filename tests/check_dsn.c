@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "ckrun.h"
 
 static struct err e;
 
@@ -124,11 +125,5 @@ dsn_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dsn_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(dsn_suite());
 }

@@ -8,6 +8,7 @@
 
 #include "exitcode.h"
 #include "smtp.h"
+#include "ckrun.h"
 
 static int
 code_for(enum err_class cls)
@@ -100,11 +101,5 @@ exitcode_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(exitcode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(exitcode_suite());
 }

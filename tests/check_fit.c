@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fit.h"
+#include "ckrun.h"
 
 static struct err e;
 static struct fit f;
@@ -219,11 +220,5 @@ fit_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(fit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(fit_suite());
 }

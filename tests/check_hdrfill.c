@@ -16,6 +16,7 @@
 
 #include "hdrfill.h"
 #include "msg.h"
+#include "ckrun.h"
 
 #define DATE	"Thu, 01 Jan 2026 00:00:00 +0000"
 #define ID	"<fixed@example.org>"
@@ -352,11 +353,5 @@ hdrfill_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(hdrfill_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(hdrfill_suite());
 }

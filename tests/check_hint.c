@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hint.h"
+#include "ckrun.h"
 
 /* The hint contains want; want NULL: there is none. */
 static void
@@ -120,11 +121,5 @@ hint_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(hint_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(hint_suite());
 }

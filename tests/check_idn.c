@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "idn.h"
+#include "ckrun.h"
 
 static struct err e;
 
@@ -108,11 +109,5 @@ idn_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(idn_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(idn_suite());
 }

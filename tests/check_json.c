@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "ckrun.h"
 
 /* The document for one top-level string of n bytes. */
 static char *
@@ -299,11 +300,5 @@ json_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(json_suite());
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ckrun.h"
 
 static struct plan p;
 static struct outcome out;
@@ -188,11 +189,5 @@ log_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(log_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(log_suite());
 }

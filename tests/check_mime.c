@@ -17,6 +17,7 @@
 #include <gnutls/gnutls.h>
 
 #include "mime.h"
+#include "ckrun.h"
 
 struct buf {
 	char	*p;
@@ -762,11 +763,5 @@ mime_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mime_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(mime_suite());
 }

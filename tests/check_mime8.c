@@ -16,6 +16,7 @@
 
 #include "mime8.h"
 #include "msg.h"
+#include "ckrun.h"
 
 static struct err e;
 
@@ -542,11 +543,5 @@ mime8_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mime8_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(mime8_suite());
 }

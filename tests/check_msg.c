@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "ckrun.h"
 
 struct buf {
 	char	*p;
@@ -865,13 +866,7 @@ msg_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(msg_suite());
-	int failed;
-
 	/* A writer child whose reader gave up must not kill the suite. */
 	signal(SIGPIPE, SIG_IGN);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(msg_suite());
 }

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "plan.h"
+#include "ckrun.h"
 
 static struct options o;
 static struct plan p;
@@ -187,11 +188,5 @@ probe_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(probe_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(probe_suite());
 }

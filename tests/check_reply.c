@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "reply.h"
+#include "ckrun.h"
 
 static struct reply r;
 static struct err e;
@@ -182,11 +183,5 @@ reply_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(reply_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(reply_suite());
 }

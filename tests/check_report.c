@@ -15,6 +15,7 @@
 #include "err.h"
 #include "outcome.h"
 #include "report.h"
+#include "ckrun.h"
 
 #define DAY 86400
 /* 2026-01-01 00:00:00 UTC and 2027-01-01 00:00:00 UTC. */
@@ -702,11 +703,5 @@ report_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(report_suite());
 }

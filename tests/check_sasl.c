@@ -23,6 +23,7 @@
 #include "outcome.h"
 #include "sasl.h"
 #include "tls.h"
+#include "ckrun.h"
 
 static struct err e;
 
@@ -901,11 +902,5 @@ sasl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sasl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(sasl_suite());
 }

@@ -23,6 +23,7 @@
 
 #include "smtp.h"
 #include "tls.h"
+#include "ckrun.h"
 
 /* Scripted answers, one per read.  Besides text: */
 #define A_STALL	"<stall>"	/* answer nothing, read on */
@@ -395,11 +396,5 @@ session_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(session_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ck_run(session_suite());
 }

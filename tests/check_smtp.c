@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "smtp.h"
+#include "ckrun.h"
 
 #define END_OF_SCRIPT	NULL
 
@@ -576,11 +577,5 @@ smtp_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(smtp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(smtp_suite());
 }

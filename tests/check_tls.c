@@ -31,6 +31,7 @@
 #include "err.h"
 #include "outcome.h"
 #include "tls.h"
+#include "ckrun.h"
 
 #define DAY 86400
 
@@ -1338,14 +1339,10 @@ tls_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	pki_setup();
-	sr = srunner_create(tls_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = ck_run(tls_suite());
 	pki_teardown();
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

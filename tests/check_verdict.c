@@ -8,6 +8,7 @@
 
 #include "exitcode.h"
 #include "verdict.h"
+#include "ckrun.h"
 
 #define NOW	((time_t)1800000000)
 #define DAY	86400
@@ -413,11 +414,5 @@ verdict_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(verdict_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(verdict_suite());
 }
