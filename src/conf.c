@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "plan.h"
 #include "priv.h"
+#include "secret.h"
 
 /*
  * The syntax is msmtp's (its manual, "CONFIGURATION FILES"); the keys are
@@ -427,33 +428,11 @@ conf_fail(const struct conf_parser *ps, struct err *e, const char *fmt, ...)
 	    ps->line, what);
 }
 
-/* Passwords are wiped before their memory is given back. */
-static void
-conf_wipe(void *p, size_t n)
-{
-#ifdef HAVE_EXPLICIT_BZERO
-	explicit_bzero(p, n);
-#else
-	volatile unsigned char *v = p;
-
-	while (n-- > 0)
-		*v++ = 0;
-#endif
-}
-
-static void
-conf_wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	conf_wipe(s, strlen(s));
-	free(s);
-}
 
 static void
 conf_value_clear(struct conf_value *v)
 {
-	conf_wipe_free(v->val);
+	secret_free(v->val);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -800,7 +779,7 @@ conf_parse_lines(struct conf_parser *ps, FILE *fp, struct err *e)
 		    ps->file, strerror(errno));
 	/* the buffer held every line, passwords too */
 	if (buf != NULL)
-		conf_wipe(buf, cap);
+		secret_wipe(buf, cap);
 	free(buf);
 	return rc;
 }

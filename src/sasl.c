@@ -25,6 +25,7 @@
 #include <gnutls/crypto.h>
 
 #include "sasl.h"
+#include "secret.h"
 
 typedef int (*sasl_start_fn)(struct sasl *, char **, struct err *);
 typedef int (*sasl_step_fn)(struct sasl *, const unsigned char *, size_t,
@@ -52,23 +53,10 @@ struct sasl_mech {
 #define SCRAM_NONCE_RAW		18	/* 24 base64 characters */
 #define SCRAM_HASH_MAX		32
 
-static void
-secure_zero(void *p, size_t n)
-{
-#ifdef HAVE_EXPLICIT_BZERO
-	explicit_bzero(p, n);
-#else
-	gnutls_memset(p, 0, n);
-#endif
-}
-
 void
 sasl_wipe(char *s)
 {
-	if (s == NULL)
-		return;
-	secure_zero(s, strlen(s));
-	free(s);
+	secret_free(s);
 }
 
 static int
@@ -114,7 +102,7 @@ static void
 sasl_datum_wipe(gnutls_datum_t *d)
 {
 	if (d->data != NULL) {
-		secure_zero(d->data, d->size);
+		secret_wipe(d->data, d->size);
 		gnutls_free(d->data);
 	}
 	d->data = NULL;
@@ -145,7 +133,7 @@ sasl_str_add(struct sasl_str *b, const void *s, size_t n)
 	memcpy(np + b->len, s, n);
 	np[b->len + n] = '\0';
 	if (b->p != NULL) {
-		secure_zero(b->p, b->len);
+		secret_wipe(b->p, b->len);
 		free(b->p);
 	}
 	b->p = np;
@@ -176,7 +164,7 @@ static void
 sasl_str_wipe(struct sasl_str *b)
 {
 	if (b->p != NULL) {
-		secure_zero(b->p, b->len);
+		secret_wipe(b->p, b->len);
 		free(b->p);
 	}
 	memset(b, 0, sizeof(*b));
@@ -261,7 +249,7 @@ sasl_prep_unicode(const char *in, char **out, struct err *e)
 		size_t len = sasl_utf8(p + i, n - i, &c);
 
 		if (len == 0) {
-			secure_zero(kept, n + 1);
+			secret_wipe(kept, n + 1);
 			free(kept);
 			return sasl_prep_refuse(e, "is not valid UTF-8");
 		}
@@ -272,7 +260,7 @@ sasl_prep_unicode(const char *in, char **out, struct err *e)
 		i += len;
 	}
 	ret = gnutls_utf8_password_normalize(kept, (unsigned)k, &norm, 0);
-	secure_zero(kept, n + 1);
+	secret_wipe(kept, n + 1);
 	free(kept);
 	if (ret < 0)
 		return sasl_prep_refuse(e, "has a character");
@@ -396,7 +384,7 @@ sasl_cram_step(struct sasl *s, const unsigned char *ch, size_t len,
 	digest[sizeof(digest) - 1] = '\0';
 	sasl_str_cat(&b, s->cred->user);
 	sasl_str_cat(&b, digest);
-	secure_zero(mac, sizeof(mac));
+	secret_wipe(mac, sizeof(mac));
 	return sasl_str_send(&b, false, resp, e);
 }
 
@@ -662,7 +650,7 @@ scram_proof(struct sasl *s, const struct scram_keys *k, const char *auth,
 	for (size_t i = 0; i < k->len; i++)
 		sig[i] ^= k->client[i];
 	ret = sasl_b64(sig, k->len, true, &p64, e);
-	secure_zero(sig, sizeof(sig));
+	secret_wipe(sig, sizeof(sig));
 	if (ret < 0)
 		return -1;
 	sasl_str_cat(out, ",p=");
@@ -704,7 +692,7 @@ out:
 	sasl_str_wipe(&fin);
 	sasl_str_wipe(&auth);
 	sasl_datum_wipe(&f.salt);
-	secure_zero(&k, sizeof(k));
+	secret_wipe(&k, sizeof(k));
 	return rc;
 }
 
@@ -1068,6 +1056,6 @@ sasl_end(struct sasl *s)
 {
 	sasl_wipe(s->state);
 	s->state = NULL;
-	secure_zero(s->keys, sizeof(s->keys));
+	secret_wipe(s->keys, sizeof(s->keys));
 	s->verified = false;
 }

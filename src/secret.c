@@ -12,8 +12,8 @@
 #include "secret.h"
 #include "tty.h"
 
-static void
-secret_zero(void *p, size_t n)
+void
+secret_wipe(void *p, size_t n)
 {
 #ifdef HAVE_EXPLICIT_BZERO
 	explicit_bzero(p, n);
@@ -30,7 +30,7 @@ secret_free(char *s)
 {
 	if (s == NULL)
 		return;
-	secret_zero(s, strlen(s));
+	secret_wipe(s, strlen(s));
 	free(s);
 }
 
@@ -50,7 +50,7 @@ secret_read_line(int fd, const char *what, char **out, struct err *e)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			secret_zero(buf, n);
+			secret_wipe(buf, n);
 			free(buf);
 			return err_set(e, ERR_NOINPUT, STEP_AUTH,
 			    "cannot read %s: %s", what, strerror(errno));
@@ -64,7 +64,7 @@ secret_read_line(int fd, const char *what, char **out, struct err *e)
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	/* wipe what followed the first line too */
-	secret_zero(buf + strlen(buf), n - strlen(buf));
+	secret_wipe(buf + strlen(buf), n - strlen(buf));
 	*out = buf;
 	return 0;
 }
@@ -150,7 +150,7 @@ secret_drain(int fd)
 	while ((r = read(fd, buf, sizeof(buf))) != 0)
 		if (r < 0 && errno != EINTR)
 			break;
-	secret_zero(buf, sizeof(buf));
+	secret_wipe(buf, sizeof(buf));
 }
 
 /* Runs cmd with /bin/sh; its first output line is the secret.  The child

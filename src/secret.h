@@ -19,6 +19,11 @@
  * ERR_NOINPUT for a file that cannot be read.
  */
 int	secret_get(const struct plan *, char **secret, struct err *);
+/* Overwrites a string, then frees it; NULL is fine. */
 void	secret_free(char *);
+/* Overwrites n bytes in a way the compiler may not drop as a dead store:
+ * every copy of a password or key goes through here before its memory is
+ * given back. */
+void	secret_wipe(void *, size_t n);
 
 #endif
