@@ -200,10 +200,10 @@ main_input(struct send *sd, struct msg_opts *mo, struct err *e)
 
 	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO))
 		report_typing(stderr);
-	if (!body && !mo->read_rcpts) {
+	if (!body) {
 		if (msg_start_read(&st, STDIN_FILENO, e) < 0)
 			return -1;
-		body = !st.header;
+		body = !st.header && !mo->read_rcpts;
 	}
 	if (body)
 		return main_compose(sd, mo, &st, e);

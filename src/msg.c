@@ -30,6 +30,8 @@
 /* RFC 5322 section 2.1.1: a line, so a field name, has at most 998
  * octets; a longer run of name characters is not a field. */
 #define MSG_NAME_MAX	998
+/* A line with its CR LF (RFC 5322 section 2.1.1). */
+#define MSG_LINE_MAX	1000
 
 struct msg {
 	char	*mem;		/* the spool while in memory */
@@ -567,10 +569,39 @@ reader_pump(struct reader *r, int fd, char *in, char *out, struct err *e)
 	return 0;
 }
 
+/*
+ * What the first bytes of an input, len of them so far, say about its
+ * header block: LINE_MORE until they decide.  A first line "From ..." is
+ * an mbox separator (as git format-patch writes) when a header field
+ * follows it: *skip is then its length, to be dropped as sendmail's
+ * Postfix and Exim drop it; followed by anything else it is text.
+ */
+static enum line_kind
+start_kind(const char *p, size_t len, size_t *skip)
+{
+	size_t line = len < MSG_LINE_MAX ? len : MSG_LINE_MAX;
+	const char *nl;
+	enum line_kind k;
+
+	*skip = 0;
+	if (len < 5 && len > 0 && memcmp(p, "From ", len) == 0)
+		return LINE_MORE;
+	k = line_kind(p, len, true);
+	if (k != LINE_END || memcmp(p, "From ", 5) != 0)
+		return k;	/* "From : x" is a field (obs-optional) */
+	if ((nl = memchr(p, '\n', line)) == NULL)
+		return len < MSG_LINE_MAX ? LINE_MORE : LINE_END;
+	k = line_kind(nl + 1, len - (size_t)(nl + 1 - p), true);
+	if (k == LINE_FIELD)
+		*skip = (size_t)(nl + 1 - p);
+	return k;
+}
+
 int
 msg_start_read(struct msg_start *s, int fd, struct err *e)
 {
 	enum line_kind k = LINE_MORE;
+	size_t skip = 0;
 	struct stat st;
 	off_t at = -1;
 	ssize_t n = 1;
@@ -582,13 +613,15 @@ msg_start_read(struct msg_start *s, int fd, struct err *e)
 	    (n = reader_read(fd, s->buf + s->len, sizeof(s->buf) - s->len,
 	    e)) > 0) {
 		s->len += (size_t)n;
-		k = line_kind(s->buf, s->len, true);
+		k = start_kind(s->buf, s->len, &skip);
 	}
 	if (n < 0)
 		return -1;
 	s->header = k == LINE_FIELD;
+	s->len -= skip;
+	memmove(s->buf, s->buf + skip, s->len);
 	if (at >= 0) {
-		if (lseek(fd, at, SEEK_SET) < 0)
+		if (lseek(fd, at + (off_t)skip, SEEK_SET) < 0)
 			return err_set(e, ERR_OS, STEP_MESSAGE, "cannot read "
 			    "the message again: %s", strerror(errno));
 		s->len = 0;

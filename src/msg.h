@@ -32,10 +32,10 @@
 #define MSG_MEM_MAX	(256 * 1024)	/* spool in memory up to this size */
 #define MSG_HEADER_MAX	(1024 * 1024)	/* largest header block accepted */
 
-/* msg_start reads at most this much: the first line is known to be a
- * header field or not within a field name's longest run (998) and its
- * colon. */
-#define MSG_START_MAX	1000
+/* msg_start reads at most this much: a leading mbox "From " line of at
+ * most 1000 octets, then the next line is known to be a header field or
+ * not within a field name's longest run (998) and its colon. */
+#define MSG_START_MAX	2000
 
 struct hdrfill_conf;
 
@@ -54,10 +54,13 @@ struct msg_opts {
 /*
  * The start of an input, read ahead to learn whether it opens with a
  * header block (its first line is a header field) before deciding what it
- * is: a complete message or the body of one to compose.  When fd is a
- * regular file it is put back where it was and len is 0; otherwise the
- * len bytes in buf were consumed and must be read first (msg_opts.pre,
- * compose_conf.body_pre).  Errors: ERR_OS.
+ * is: a complete message or the body of one to compose.  A first line
+ * "From " followed by a header field is an mbox separator (git
+ * format-patch writes one) and is dropped, as sendmail does; before
+ * anything else it is text and stays.  When fd is a regular file it is
+ * put back where it was (after a dropped separator) and len is 0;
+ * otherwise the len bytes in buf were consumed and must be read first
+ * (msg_opts.pre, compose_conf.body_pre).  Errors: ERR_OS.
  */
 struct msg_start {
 	char	 buf[MSG_START_MAX];

@@ -133,4 +133,34 @@ rcpts=$(grep -ao 'RCPT TO:<[^>]*>' "$TSRV_LOG" | tr '\n' ' ')
 sed 1,3d "$TSRV_MSG" >"$T/rest"
 grep -v '^Bcc' "$T/in" | sed 's/$/\r/' >"$T/want"
 assert_same "$T/want" "$T/rest"
+# 6. A leading mbox separator before a header block, as git format-patch
+#    writes it, is dropped (as Postfix's and Exim's sendmail drop it),
+#    from a file and, with -t, from a pipe; "From now on ..." before text
+#    is text.
+cat >"$T/patch" <<'EOF'
+From 2f1c0ffee Mon Sep 17 00:00:00 2001
+From: Ann <ann@example.org>
+To: root@example.net
+Date: Mon, 1 Jan 2024 10:00:00 +0100
+Message-ID: <p@example.org>
+Subject: [PATCH] fix
+
+---
+ a | 1 +
+EOF
+sed 1d "$T/patch" | sed 's/$/\r/' >"$T/want"
+cp "$T/patch" "$T/in"
+send -f ann@example.org root@example.net
+assert_same "$T/want" "$TSRV_MSG"
+start
+cat "$T/patch" | tlsmail_run --host localhost --port "$TSRV_PORT" \
+	--cafile "$CERTS/ca.pem" -f ann@example.org -t
+tsrv_wait
+assert_rc 0
+assert_same "$T/want" "$TSRV_MSG"
+assert_fgrep 'RCPT TO:<root@example.net>' "$TSRV_LOG"
+printf 'From now on, backups run at 3am.\nThanks\n' >"$T/in"
+send -f cron@example.org root@example.net
+assert_grep '^From now on, backups run at 3am\..$' "$TSRV_MSG"
+assert_grep '^Content-Type: text/plain; charset=us-ascii.$' "$TSRV_MSG"
 exit 0
