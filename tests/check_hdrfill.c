@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "hdrfill.h"
 #include "msg.h"
+#include "ckmsg.h"
 #include "ckrun.h"
 
 #define DATE	"Thu, 01 Jan 2026 00:00:00 +0000"
@@ -185,37 +185,6 @@ END_TEST
 
 /* ---- what msg spools ---- */
 
-static struct msg *
-msg_from(const char *data, size_t len, const struct msg_opts *o)
-{
-	FILE *f = tmpfile();
-	struct msg *m = NULL;
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fflush(f), 0);
-	ck_assert_int_eq(lseek(fileno(f), 0, SEEK_SET), 0);
-	ck_assert_msg(msg_read(&m, fileno(f), o, &e) == 0, "%s", e.msg);
-	fclose(f);
-	return m;
-}
-
-static char *
-msg_bytes(struct msg *m, size_t *len)
-{
-	size_t cap = msg_size(m) + 1;
-	char *b = malloc(cap);
-	ssize_t n;
-
-	*len = 0;
-	ck_assert_int_eq(msg_rewind(m, &e), 0);
-	while ((n = msg_read_chunk(m, b + *len, cap - *len, &e)) > 0)
-		*len += (size_t)n;
-	ck_assert_int_eq(n, 0);
-	b[*len] = '\0';
-	return b;
-}
-
 static struct hdrfill_conf fill = { .date = true, .msgid = true,
 	.from = true, .sender = "a@x.org", .date_value = DATE,
 	.msgid_value = ID };
@@ -226,9 +195,9 @@ static void
 spooled_is(const char *in, const struct hdrfill_conf *c, const char *want)
 {
 	struct msg_opts o = { .fill = c };
-	struct msg *m = msg_from(in, strlen(in), &o);
+	struct msg *m = ckmsg_from(in, strlen(in), &o, &e);
 	size_t len;
-	char *b = msg_bytes(m, &len);
+	char *b = ckmsg_bytes(m, &len, &e);
 
 	ck_assert_str_eq(b, want);
 	ck_assert_uint_eq(msg_size(m), strlen(want));
@@ -292,7 +261,7 @@ START_TEST(test_msg_fill_rcpts)
 	struct msg_opts o = { .read_rcpts = true, .fill = &fill };
 	const char *in = "To: \"Doe, Jane\" <j@x.org>,\n (c) team: b@x.org;\n"
 	    "Bcc: s@x.org\n\nb\n";
-	struct msg *m = msg_from(in, strlen(in), &o);
+	struct msg *m = ckmsg_from(in, strlen(in), &o, &e);
 
 	ck_assert_uint_eq(msg_rcpt_count(m), 3);
 	ck_assert_str_eq(msg_rcpt(m, 0), "j@x.org");
@@ -306,7 +275,7 @@ static bool
 hdr8(const char *in, const struct hdrfill_conf *c)
 {
 	struct msg_opts o = { .fill = c };
-	struct msg *m = msg_from(in, strlen(in), &o);
+	struct msg *m = ckmsg_from(in, strlen(in), &o, &e);
 	bool r = msg_header_8bit(m);
 
 	msg_free(m);

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mime8.h"
 #include "msg.h"
+#include "ckmsg.h"
 #include "ckrun.h"
 
 static struct err e;
@@ -30,32 +30,8 @@ static struct msg *
 msg_from(const char *data, size_t len)
 {
 	struct msg_opts o = { .read_rcpts = false };
-	FILE *f = tmpfile();
-	struct msg *m = NULL;
 
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fflush(f), 0);
-	ck_assert_int_eq(lseek(fileno(f), 0, SEEK_SET), 0);
-	ck_assert_msg(msg_read(&m, fileno(f), &o, &e) == 0, "%s", e.msg);
-	fclose(f);
-	return m;
-}
-
-static char *
-msg_bytes(struct msg *m, size_t *len)
-{
-	size_t cap = msg_size(m) + 1;
-	char *b = malloc(cap);
-	ssize_t n;
-
-	*len = 0;
-	ck_assert_int_eq(msg_rewind(m, &e), 0);
-	while ((n = msg_read_chunk(m, b + *len, cap - *len, &e)) > 0)
-		*len += (size_t)n;
-	ck_assert_int_eq(n, 0);
-	b[*len] = '\0';
-	return b;
+	return ckmsg_from(data, len, &o, &e);
 }
 
 /* Converts in; returns the new bytes, or NULL when refused (e says why,
@@ -66,17 +42,17 @@ convert(const char *in, size_t inlen, bool eightbit, size_t *outlen)
 	struct mime8_conf c = { eightbit, "B" };
 	struct msg *m = msg_from(in, inlen);
 	size_t before_len;
-	char *before = msg_bytes(m, &before_len), *out = NULL;
+	char *before = ckmsg_bytes(m, &before_len, &e), *out = NULL;
 
 	if (msg_filter(m, mime8_filter, &c, &e) == 0) {
-		out = msg_bytes(m, outlen);
+		out = ckmsg_bytes(m, outlen, &e);
 		/* the result fits: that is the point */
 		ck_assert_uint_le(msg_longest_line(m), 998);
 		ck_assert(eightbit || !msg_has_8bit(m));
 		ck_assert_uint_eq(msg_size(m), *outlen);
 	} else {
 		size_t n;
-		char *after = msg_bytes(m, &n);
+		char *after = ckmsg_bytes(m, &n, &e);
 
 		ck_assert_uint_eq(n, before_len);
 		ck_assert(memcmp(after, before, n) == 0);

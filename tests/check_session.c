@@ -9,20 +9,18 @@
  */
 #include <config.h>
 
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "smtp.h"
 #include "tls.h"
+#include "ckpeer.h"
 #include "ckrun.h"
 
 /* Scripted answers, one per read.  Besides text: */
@@ -30,12 +28,6 @@
 #define A_HOLD	"<hold>"	/* answer nothing, read nothing more */
 #define A_SLOW	"<slow>"	/* prefix: wait SLOW_MS, then answer */
 #define SLOW_MS	400
-
-struct peer {
-	pid_t	 pid;
-	unsigned port;
-	char	 log[64];
-};
 
 static void
 peer_answer(int fd, const char *a)
@@ -49,6 +41,8 @@ peer_answer(int fd, const char *a)
 	(void)!write(fd, a, strlen(a));
 }
 
+/* The peer (a ckpeer_serve): answers by the script above, logs the
+ * plaintext dialogue. */
 static void
 peer_run(int lfd, const char *greeting, const char *const *script,
     FILE *log)
@@ -58,7 +52,7 @@ peer_run(int lfd, const char *greeting, const char *const *script,
 	int fd;
 
 	/* Check's SIGTERM handler, inherited, would end the whole process
-	 * group: peer_finish's signal is for this process alone. */
+	 * group: ckpeer_stop's signal is for this process alone. */
 	signal(SIGTERM, SIG_DFL);
 	if ((fd = accept(lfd, NULL, NULL)) < 0)
 		_exit(2);
@@ -84,107 +78,20 @@ peer_run(int lfd, const char *greeting, const char *const *script,
 	_exit(0);
 }
 
-static void
-peer_start(struct peer *p, const char *greeting, const char *const *script)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd;
-	FILE *log;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
-	getsockname(lfd, (struct sockaddr *)&sin, &sl);
-	p->port = ntohs(sin.sin_port);
-	snprintf(p->log, sizeof(p->log), "%s/check_session.XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	fd = mkstemp(p->log);
-	ck_assert_int_ge(fd, 0);
-	log = fdopen(fd, "w");
-	if ((p->pid = fork()) == 0)
-		peer_run(lfd, greeting, script, log);
-	fclose(log);
-	close(lfd);
-}
-
-/* Stops the peer (by its PID) and returns what it read. */
-static char *
-peer_finish(struct peer *p)
-{
-	static char buf[1 << 16];
-	FILE *f;
-	size_t n;
-
-	kill(p->pid, SIGTERM);
-	waitpid(p->pid, NULL, 0);
-	f = fopen(p->log, "r");
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(p->log);
-	return buf;
-}
-
-/* ---- the message ---- */
-
-struct memmsg {
-	char	*data;
-	size_t	 len, off;
-};
-
-static ssize_t
-mem_read(void *ctx, char *buf, size_t len, struct err *e)
-{
-	struct memmsg *m = ctx;
-	size_t n = m->len - m->off < len ? m->len - m->off : len;
-
-	(void)e;
-	memcpy(buf, m->data + m->off, n);
-	m->off += n;
-	return (ssize_t)n;
-}
-
-static int
-mem_rewind(void *ctx, struct err *e)
-{
-	(void)e;
-	((struct memmsg *)ctx)->off = 0;
-	return 0;
-}
-
 static struct outcome out;
 static struct err e;
 static struct smtp_conf conf;
 static struct smtp_msg msg;
-static struct memmsg body;
+static struct ckpeer_body body;
 static struct tls_ctx *tlsctx;
-static const char *rcpt1[] = { "b@y.org" };
-static char small[] = "Subject: t\r\n\r\nhello\r\n";
 
 static void
 setup(void)
 {
 	outcome_init(&out);
 	err_clear(&e);
-	memset(&conf, 0, sizeof(conf));
-	conf.host = "127.0.0.1";
-	conf.tls = PLAN_TLS_OFF;
-	conf.ehlo = "client.example";
-	conf.timeout_ms = 1000;
-	body.data = small;
-	body.len = strlen(small);
-	body.off = 0;
-	memset(&msg, 0, sizeof(msg));
-	msg.from = "a@x.org";
-	msg.rcpts = rcpt1;
-	msg.nrcpt = 1;
-	msg.size = body.len;
-	msg.read = mem_read;
-	msg.rewind = mem_rewind;
-	msg.ctx = &body;
+	ckpeer_conf(&conf, 1000);
+	ckpeer_msg(&msg, &body, "Subject: t\r\n\r\nhello\r\n");
 	tlsctx = NULL;
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -222,17 +129,11 @@ now_ms(void)
 /* Opens, sends one message, closes; smtp_send's rc, or -2 when smtp_open
  * failed.  *ms is how long it took. */
 static int
-run_session(struct peer *p, long long *ms)
+run_session(const struct ckpeer *p, long long *ms)
 {
 	long long t0 = now_ms();
-	struct smtp *s;
-	int rc = -2;
+	int rc = ckpeer_send(p, &conf, &msg, &out, &e);
 
-	conf.port = p->port;
-	if (smtp_open(&s, &conf, &out, &e) == 0) {
-		rc = smtp_send(s, &msg, true, &e);
-		smtp_close(s);
-	}
 	*ms = now_ms() - t0;
 	return rc;
 }
@@ -249,13 +150,13 @@ static const char *const slow_script[] = {
 
 START_TEST(test_session_limit_bounds_slow_server)
 {
-	struct peer p;
+	struct ckpeer p;
 	long long ms;
 
 	conf.session_ms = 1000;
-	peer_start(&p, A_SLOW "220 srv\r\n", slow_script);
+	ckpeer_start(&p, peer_run, A_SLOW "220 srv\r\n", slow_script);
 	ck_assert_int_ne(run_session(&p, &ms), 0);
-	peer_finish(&p);
+	ckpeer_stop(&p);
 	ck_assert_int_eq(e.cls, ERR_TEMP);
 	ck_assert_msg(strstr(e.msg, "session took longer than its limit of "
 	    "1 s") != NULL, "%s", e.msg);
@@ -267,13 +168,13 @@ END_TEST
 /* The control: the same server, no session limit, delivers. */
 START_TEST(test_session_unlimited_control)
 {
-	struct peer p;
+	struct ckpeer p;
 	long long ms;
 
 	conf.session_ms = 0;
-	peer_start(&p, A_SLOW "220 srv\r\n", slow_script);
+	ckpeer_start(&p, peer_run, A_SLOW "220 srv\r\n", slow_script);
 	ck_assert_msg(run_session(&p, &ms) == 0, "%s", e.msg);
-	peer_finish(&p);
+	ckpeer_stop(&p);
 	ck_assert(out.delivered);
 	ck_assert_msg(ms >= 2000, "took %lld ms", ms);
 }
@@ -283,14 +184,14 @@ END_TEST
 START_TEST(test_stall_in_tls_handshake)
 {
 	const char *script[] = { EHLO_TLS, "220 go\r\n", A_STALL, NULL };
-	struct peer p;
+	struct ckpeer p;
 	long long ms;
 	char *log;
 
 	use_starttls();
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p, &ms), -2);
-	log = peer_finish(&p);
+	log = ckpeer_stop(&p);
 	ck_assert_int_eq(e.cls, ERR_TEMP);
 	ck_assert_int_eq(e.step, STEP_TLS);
 	ck_assert_msg(strstr(e.msg, "timed out") != NULL, "%s", e.msg);
@@ -305,24 +206,25 @@ START_TEST(test_stall_reading_the_message)
 {
 	const char *script[] = { EHLO_PLAIN, "250 ok\r\n", "250 ok\r\n",
 		"354 go\r\n", A_HOLD, NULL };
-	struct peer p;
+	struct ckpeer p;
 	long long ms;
 	size_t n = 64u << 20;
+	char *big = malloc(n);
 
-	body.data = malloc(n);
-	ck_assert_ptr_nonnull(body.data);
-	memset(body.data, 'x', n);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', n);
 	for (size_t i = 76; i < n; i += 78) {
-		body.data[i] = '\r';
-		body.data[i + 1] = '\n';
+		big[i] = '\r';
+		big[i + 1] = '\n';
 	}
-	body.data[n - 2] = '\r';
-	body.data[n - 1] = '\n';
+	big[n - 2] = '\r';
+	big[n - 1] = '\n';
+	body.data = big;
 	body.len = msg.size = n;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_ne(run_session(&p, &ms), 0);
-	peer_finish(&p);
-	free(body.data);
+	ckpeer_stop(&p);
+	free(big);
 	ck_assert_int_eq(e.cls, ERR_TEMP);
 	ck_assert_int_eq(e.step, STEP_DATA);
 	ck_assert_msg(strstr(e.msg, "timed out") != NULL, "%s", e.msg);
@@ -337,14 +239,14 @@ END_TEST
 START_TEST(test_partial_line_after_starttls_220)
 {
 	const char *script[] = { EHLO_TLS, "220 go\r\n250 inj", NULL };
-	struct peer p;
+	struct ckpeer p;
 	long long ms;
 	char *log;
 
 	use_starttls();
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p, &ms), -2);
-	log = peer_finish(&p);
+	log = ckpeer_stop(&p);
 	ck_assert_int_eq(e.cls, ERR_PROTOCOL);
 	ck_assert_int_eq(e.step, STEP_STARTTLS);
 	ck_assert_msg(strstr(e.msg, "possible STARTTLS command injection") !=
@@ -358,13 +260,13 @@ END_TEST
 START_TEST(test_reply_to_command_not_sent_mid_session)
 {
 	const char *script[] = { EHLO_PLAIN, "250 ok\r\n250 extra\r\n", NULL };
-	struct peer p;
+	struct ckpeer p;
 	long long ms;
 	char *log;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_ne(run_session(&p, &ms), 0);
-	log = peer_finish(&p);
+	log = ckpeer_stop(&p);
 	ck_assert_int_eq(e.cls, ERR_PROTOCOL);
 	ck_assert_msg(strstr(e.msg, "not sent") != NULL, "%s", e.msg);
 	ck_assert_str_eq(log,

@@ -7,30 +7,23 @@
  */
 #include <config.h>
 
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "smtp.h"
+#include "ckpeer.h"
 #include "ckrun.h"
 
 #define END_OF_SCRIPT	NULL
 
-struct peer {
-	pid_t	 pid;
-	unsigned port;
-	char	 log[4096];
-};
-
-/* Child: greet, then answer read group i with script[i]; "" answers
- * nothing (a stall), "<close>" closes at once. */
+/* The peer (a ckpeer_serve): greet, then answer read group i with
+ * script[i]; "" answers nothing (a stall), "<close>" closes at once.
+ * The log is "[group]bytes...". */
 static void
 peer_run(int lfd, const char *greeting, const char *const *script,
     FILE *log)
@@ -60,83 +53,11 @@ peer_run(int lfd, const char *greeting, const char *const *script,
 	_exit(0);
 }
 
-static void
-peer_start(struct peer *p, const char *greeting, const char *const *script)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	FILE *log;
-	int fd;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
-	getsockname(lfd, (struct sockaddr *)&sin, &sl);
-	p->port = ntohs(sin.sin_port);
-	snprintf(p->log, sizeof(p->log), "%s/check_smtp.XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	fd = mkstemp(p->log);
-	ck_assert_int_ge(fd, 0);
-	log = fdopen(fd, "w");
-	if ((p->pid = fork()) == 0)
-		peer_run(lfd, greeting, script, log);
-	fclose(log);
-	close(lfd);
-}
-
-/* What the peer received, "[group]bytes..." */
-static char *
-peer_finish(struct peer *p)
-{
-	static char buf[1 << 20];
-	FILE *f;
-	size_t n;
-
-	waitpid(p->pid, NULL, 0);
-	f = fopen(p->log, "r");
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(p->log);
-	return buf;
-}
-
-/* ---- a message in memory ---- */
-
-struct memmsg {
-	const char *data;
-	size_t	 len, off;
-};
-
-static ssize_t
-mem_read(void *ctx, char *buf, size_t len, struct err *e)
-{
-	struct memmsg *m = ctx;
-	size_t n = m->len - m->off < len ? m->len - m->off : len;
-
-	(void)e;
-	memcpy(buf, m->data + m->off, n);
-	m->off += n;
-	return (ssize_t)n;
-}
-
-static int
-mem_rewind(void *ctx, struct err *e)
-{
-	(void)e;
-	((struct memmsg *)ctx)->off = 0;
-	return 0;
-}
-
 static struct outcome out;
 static struct err e;
 static struct smtp_conf conf;
 static struct smtp_msg msg;
-static struct memmsg body;
-static const char *rcpt1[] = { "b@y.org" };
+static struct ckpeer_body body;
 static const char *rcpt2[] = { "b@y.org", "c@z.org" };
 
 static void
@@ -144,22 +65,8 @@ setup(void)
 {
 	outcome_init(&out);
 	err_clear(&e);
-	memset(&conf, 0, sizeof(conf));
-	conf.host = "127.0.0.1";
-	conf.tls = PLAN_TLS_OFF;
-	conf.ehlo = "client.example";
-	conf.timeout_ms = 2000;
-	body.data = "Subject: t\r\n\r\nhello\r\n.dot\r\n";
-	body.len = strlen(body.data);
-	body.off = 0;
-	memset(&msg, 0, sizeof(msg));
-	msg.from = "a@x.org";
-	msg.rcpts = rcpt1;
-	msg.nrcpt = 1;
-	msg.size = body.len;
-	msg.read = mem_read;
-	msg.rewind = mem_rewind;
-	msg.ctx = &body;
+	ckpeer_conf(&conf, 2000);
+	ckpeer_msg(&msg, &body, "Subject: t\r\n\r\nhello\r\n.dot\r\n");
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -170,19 +77,11 @@ teardown(void)
 }
 
 /* Opens, sends one message as the last, closes; returns smtp_send's rc
- * (or smtp_open's when that failed). */
+ * (or -2 when smtp_open failed). */
 static int
-run_session(struct peer *p)
+run_session(const struct ckpeer *p)
 {
-	struct smtp *s;
-	int rc;
-
-	conf.port = p->port;
-	if (smtp_open(&s, &conf, &out, &e) < 0)
-		return -2;
-	rc = smtp_send(s, &msg, true, &e);
-	smtp_close(s);
-	return rc;
+	return ckpeer_send(p, &conf, &msg, &out, &e);
 }
 
 #define EHLO_PIPE "250-srv\r\n250-PIPELINING\r\n250-SIZE 100000\r\n" \
@@ -193,12 +92,12 @@ START_TEST(pipelined_send_is_three_flights)
 	const char *script[] = { EHLO_PIPE,
 		"250 ok\r\n250 ok\r\n354 go\r\n",
 		"250 2.0.0 queued as X1\r\n221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 	char *got;
 
-	peer_start(&p, "220 srv ESMTP\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv ESMTP\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
-	got = peer_finish(&p);
+	got = ckpeer_finish(&p);
 	/* EHLO; MAIL+RCPT+DATA in one write; body+dot+QUIT in one write.
 	 * The leading dot is doubled (RFC 5321 4.5.2). */
 	ck_assert_str_eq(got,
@@ -219,12 +118,12 @@ START_TEST(without_pipelining_one_command_per_write)
 	const char *script[] = { "250-srv\r\n250 SIZE\r\n", "250 ok\r\n",
 		"250 ok\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n",
 		END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
 	/* QUIT too waits for the reply before it (RFC 2920 3.1) */
-	ck_assert_str_eq(peer_finish(&p),
+	ck_assert_str_eq(ckpeer_finish(&p),
 	    "[0]EHLO client.example\r\n"
 	    "[1]MAIL FROM:<a@x.org> SIZE=27\r\n"
 	    "[2]RCPT TO:<b@y.org>\r\n"
@@ -240,14 +139,14 @@ START_TEST(one_refused_recipient_sends_no_message)
 	const char *script[] = { EHLO_PIPE,
 		"250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n354 go\r\n",
 		END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 	char *got;
 
 	msg.rcpts = rcpt2;
 	msg.nrcpt = 2;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
-	got = peer_finish(&p);
+	got = ckpeer_finish(&p);
 	ck_assert_str_eq(got, "[0]EHLO client.example\r\n"
 	    "[1]MAIL FROM:<a@x.org> SIZE=27\r\nRCPT TO:<b@y.org>\r\n"
 	    "RCPT TO:<c@z.org>\r\nDATA\r\n");
@@ -267,14 +166,14 @@ START_TEST(refused_recipient_without_pipelining_resets)
 	const char *script[] = { "250 srv\r\n", "250 ok\r\n",
 		"550 5.1.1 nope\r\n", "250 reset\r\n", "221 bye\r\n",
 		END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
 	msg.rcpts = rcpt2;
 	msg.nrcpt = 2;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
 	/* no second RCPT, no DATA: RSET and QUIT */
-	ck_assert_str_eq(peer_finish(&p), "[0]EHLO client.example\r\n"
+	ck_assert_str_eq(ckpeer_finish(&p), "[0]EHLO client.example\r\n"
 	    "[1]MAIL FROM:<a@x.org>\r\n[2]RCPT TO:<b@y.org>\r\n"
 	    "[3]RSET\r\n[4]QUIT\r\n");
 	ck_assert_int_eq(e.step, STEP_RCPT);
@@ -286,11 +185,11 @@ START_TEST(temporary_failure_on_mail)
 	const char *script[] = { EHLO_PIPE,
 		"451 4.3.0 try later\r\n503 no mail\r\n503 no rcpt\r\n",
 		"250 ok\r\n221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
-	peer_finish(&p);
+	ckpeer_finish(&p);
 	ck_assert_int_eq(e.cls, ERR_TEMP);
 	ck_assert_int_eq(e.step, STEP_MAIL);
 	ck_assert_int_eq(e.code, 451);
@@ -301,11 +200,11 @@ START_TEST(close_before_final_reply_is_unknown)
 {
 	const char *script[] = { EHLO_PIPE,
 		"250 ok\r\n250 ok\r\n354 go\r\n", "<close>", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
-	peer_finish(&p);
+	ckpeer_finish(&p);
 	ck_assert_int_eq(e.cls, ERR_TEMP);
 	ck_assert(out.delivery_unknown);
 	ck_assert_ptr_nonnull(strstr(e.msg, "delivery unknown"));
@@ -318,12 +217,12 @@ START_TEST(chunking_single_recipient_one_flight)
 		"250-srv\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 SIZE\r\n",
 		"250 ok\r\n250 ok\r\n250 2.0.0 queued\r\n221 bye\r\n",
 		END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
 	/* RFC 3030: no dot-stuffing, no terminator; QUIT rides along */
-	ck_assert_str_eq(peer_finish(&p), "[0]EHLO client.example\r\n"
+	ck_assert_str_eq(ckpeer_finish(&p), "[0]EHLO client.example\r\n"
 	    "[1]MAIL FROM:<a@x.org> SIZE=27\r\nRCPT TO:<b@y.org>\r\n"
 	    "BDAT 27 LAST\r\nSubject: t\r\n\r\nhello\r\n.dot\r\nQUIT\r\n");
 	ck_assert(out.delivered);
@@ -334,12 +233,12 @@ END_TEST
 START_TEST(reply_to_command_not_sent)
 {
 	const char *script[] = { EHLO_PIPE, END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
 	/* the greeting comes with an extra reply nobody asked for */
-	peer_start(&p, "220 srv\r\n250 surprise\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n250 surprise\r\n", script);
 	ck_assert_int_eq(run_session(&p), -2);
-	peer_finish(&p);
+	ckpeer_finish(&p);
 	ck_assert_int_eq(e.cls, ERR_PROTOCOL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "not sent"));
 }
@@ -348,28 +247,28 @@ END_TEST
 START_TEST(stall_ends_at_timeout)
 {
 	const char *script[] = { "", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
 	conf.timeout_ms = 300;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -2);
 	ck_assert_int_eq(e.cls, ERR_TEMP);
 	ck_assert_int_eq(e.step, STEP_EHLO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "timed out"));
-	peer_finish(&p);	/* the peer ends when we hang up */
+	ckpeer_finish(&p);	/* the peer ends when we hang up */
 }
 END_TEST
 
 START_TEST(greeting_refused)
 {
 	const char *script[] = { END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "554 5.3.2 go away\r\n", script);
+	ckpeer_start(&p, peer_run, "554 5.3.2 go away\r\n", script);
 	ck_assert_int_eq(run_session(&p), -2);
 	ck_assert_int_eq(e.cls, ERR_UNAVAILABLE);
 	ck_assert_int_eq(e.step, STEP_GREETING);
-	peer_finish(&p);
+	ckpeer_finish(&p);
 }
 END_TEST
 
@@ -378,11 +277,11 @@ START_TEST(ehlo_refused_falls_back_to_helo_in_plaintext)
 	const char *script[] = { "502 5.5.1 no ESMTP\r\n", "250 srv\r\n",
 		"250 ok\r\n", "250 ok\r\n", "354 go\r\n",
 		"250 queued\r\n", "221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
-	ck_assert_str_eq(peer_finish(&p), "[0]EHLO client.example\r\n"
+	ck_assert_str_eq(ckpeer_finish(&p), "[0]EHLO client.example\r\n"
 	    "[1]HELO client.example\r\n[2]MAIL FROM:<a@x.org>\r\n"
 	    "[3]RCPT TO:<b@y.org>\r\n[4]DATA\r\n"
 	    "[5]Subject: t\r\n\r\nhello\r\n..dot\r\n.\r\n[6]QUIT\r\n");
@@ -396,15 +295,15 @@ START_TEST(auth_plain_pipelined_with_envelope)
 		"250-srv\r\n250-PIPELINING\r\n250 AUTH LOGIN PLAIN\r\n",
 		"235 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n",
 		"250 queued\r\n221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
 	conf.cred = &cred;
 	conf.allow_plaintext_auth = true;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
 	/* RFC 4954 section 4: PLAIN's initial response completes the
 	 * exchange, so AUTH may lead the envelope group */
-	ck_assert_str_eq(peer_finish(&p), "[0]EHLO client.example\r\n"
+	ck_assert_str_eq(ckpeer_finish(&p), "[0]EHLO client.example\r\n"
 	    "[1]AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\nMAIL FROM:<a@x.org>\r\n"
 	    "RCPT TO:<b@y.org>\r\nDATA\r\n"
 	    "[2]Subject: t\r\n\r\nhello\r\n..dot\r\n.\r\nQUIT\r\n");
@@ -420,14 +319,14 @@ START_TEST(auth_refused_stops_before_message)
 		"535 5.7.8 bad credentials\r\n530 auth first\r\n"
 		"503 no mail\r\n503 no rcpt\r\n",
 		"250 ok\r\n221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 	char *got;
 
 	conf.cred = &cred;
 	conf.allow_plaintext_auth = true;	/* the fake server is plain */
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
-	got = peer_finish(&p);
+	got = ckpeer_finish(&p);
 	ck_assert_int_eq(e.cls, ERR_AUTH);
 	ck_assert_int_eq(e.code, 535);
 	ck_assert_ptr_null(strstr(got, "hello"));
@@ -443,14 +342,14 @@ START_TEST(auth_login_waits_for_each_challenge)
 		"334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "235 ok\r\n",
 		"250 ok\r\n250 ok\r\n354 go\r\n", "250 queued\r\n221 bye\r\n",
 		END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
 	conf.cred = &cred;
 	conf.allow_plaintext_auth = true;	/* the fake server is plain */
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
 	/* LOGIN is not one-step: each answer waits for its challenge */
-	ck_assert_ptr_nonnull(strstr(peer_finish(&p),
+	ck_assert_ptr_nonnull(strstr(ckpeer_finish(&p),
 	    "[1]AUTH LOGIN\r\n[2]YWxpY2U=\r\n[3]czNjcmV0\r\n[4]MAIL"));
 	ck_assert_str_eq(out.auth_mech, "LOGIN");
 }
@@ -469,7 +368,7 @@ START_TEST(trace_masks_credentials)
 		"250-srv\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
 		"334 UGFzc3dvcmQ6\r\n", "235 ok\r\n", "250 ok\r\n", "250 ok\r\n",
 		"354 go\r\n", "250 queued\r\n221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 	char *trace = NULL;
 	size_t tlen = 0;
 	FILE *tf = open_memstream(&trace, &tlen);
@@ -478,9 +377,9 @@ START_TEST(trace_masks_credentials)
 	conf.allow_plaintext_auth = true;	/* the fake server is plain */
 	conf.trace = trace_to_file;
 	conf.trace_ctx = tf;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), 0);
-	peer_finish(&p);
+	ckpeer_finish(&p);
 	fclose(tf);
 	ck_assert_ptr_nonnull(strstr(trace, "> AUTH LOGIN\n"));
 	ck_assert_ptr_nonnull(strstr(trace, "> ********\n"));
@@ -496,26 +395,26 @@ START_TEST(size_limit_checked_before_mail)
 {
 	const char *script[] = { "250-srv\r\n250 SIZE 10\r\n",
 		"221 bye\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -1);
 	ck_assert_int_eq(e.cls, ERR_DATA);
 	ck_assert_ptr_nonnull(strstr(e.msg, "at most 10"));
-	ck_assert_ptr_null(strstr(peer_finish(&p), "MAIL"));
+	ck_assert_ptr_null(strstr(ckpeer_finish(&p), "MAIL"));
 }
 END_TEST
 
 START_TEST(starttls_missing_is_security_failure)
 {
 	const char *script[] = { EHLO_PIPE, END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 	char *got;
 
 	conf.tls = PLAN_TLS_STARTTLS;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -2);
-	got = peer_finish(&p);
+	got = ckpeer_finish(&p);
 	ck_assert_int_eq(e.cls, ERR_SECURITY);
 	ck_assert_ptr_nonnull(strstr(e.msg, "STARTTLS"));
 	/* nothing but EHLO crossed in clear: not even QUIT */
@@ -528,12 +427,12 @@ START_TEST(starttls_injection_detected)
 	const char *script[] = {
 		"250-srv\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
 		"220 go ahead\r\n250 injected\r\n", END_OF_SCRIPT };
-	struct peer p;
+	struct ckpeer p;
 
 	conf.tls = PLAN_TLS_STARTTLS;
-	peer_start(&p, "220 srv\r\n", script);
+	ckpeer_start(&p, peer_run, "220 srv\r\n", script);
 	ck_assert_int_eq(run_session(&p), -2);
-	ck_assert_str_eq(peer_finish(&p),
+	ck_assert_str_eq(ckpeer_finish(&p),
 	    "[0]EHLO client.example\r\n[1]STARTTLS\r\n");
 	ck_assert_int_eq(e.cls, ERR_PROTOCOL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "injection"));

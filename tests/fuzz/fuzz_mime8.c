@@ -13,26 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "fuzz.h"
+#include "fuzzmsg.h"
 #include "mime8.h"
 #include "msg.h"
-
-static size_t
-fuzz_spool(struct msg *m, char **out)
-{
-	size_t len = 0, cap = msg_size(m) + 1;
-	struct err e;
-	ssize_t r;
-
-	err_clear(&e);
-	*out = malloc(cap);
-	FUZZ_CHECK(*out != NULL);
-	FUZZ_CHECK(msg_rewind(m, &e) == 0);
-	while ((r = msg_read_chunk(m, *out + len, cap - len, &e)) > 0)
-		len += (size_t)r;
-	FUZZ_CHECK(r == 0 && len == msg_size(m));
-	return len;
-}
 
 static void
 fuzz_converted(struct msg *m, bool eightbit)

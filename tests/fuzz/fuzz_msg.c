@@ -7,7 +7,8 @@
  * Invariants: what the spool gives back has msg_size octets, CR LF line
  * endings only, ends with CR LF when not empty, and reads the same twice;
  * every -t recipient passes addr_check; failures are ERR_DATA or ERR_OS;
- * the cut changes nothing.
+ * the cut changes nothing; msg_start puts a file back where it began or
+ * just after a dropped mbox separator.
  */
 #include <config.h>
 
@@ -16,26 +17,8 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "fuzz.h"
+#include "fuzzmsg.h"
 #include "msg.h"
-
-/* Reads the whole spool; returns its length, or (size_t)-1. */
-static size_t
-fuzz_spool(struct msg *m, char **out)
-{
-	size_t len = 0, cap = msg_size(m) + 1;
-	struct err e;
-	ssize_t r;
-
-	err_clear(&e);
-	*out = malloc(cap);
-	FUZZ_CHECK(*out != NULL);
-	FUZZ_CHECK(msg_rewind(m, &e) == 0);
-	while ((r = msg_read_chunk(m, *out + len, cap - len, &e)) > 0)
-		len += (size_t)r;
-	FUZZ_CHECK(r == 0);
-	return len;
-}
 
 static void
 fuzz_msg_check(struct msg *m)
@@ -88,6 +71,29 @@ fuzz_read(struct msg **m, const uint8_t *p, size_t n, size_t cut,
 	return rc;
 }
 
+/* msg_start on a file: it is put back at its start, or just after an
+ * mbox separator line it dropped before a header block. */
+static void
+fuzz_start(const uint8_t *p, size_t n)
+{
+	struct msg_start st;
+	struct err e;
+	off_t off;
+	int fd;
+
+	if ((fd = memfd_create("fuzz_start", 0)) < 0)
+		return;
+	if (write(fd, p, n) == (ssize_t)n && lseek(fd, 0, SEEK_SET) == 0) {
+		err_clear(&e);
+		FUZZ_CHECK(msg_start_read(&st, fd, &e) == 0 && st.len == 0);
+		off = lseek(fd, 0, SEEK_CUR);
+		FUZZ_CHECK(off == 0 || (st.header && n >= 5 &&
+		    memcmp(p, "From ", 5) == 0 && p[off - 1] == '\n' &&
+		    memchr(p, '\n', (size_t)off - 1) == NULL));
+	}
+	close(fd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -124,5 +130,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	msg_free(m);
 	msg_free(cutm);
+	fuzz_start(data + 1, size - 1);
 	return 0;
 }
