@@ -347,6 +347,8 @@ main_session(struct send *sd, struct err *e)
 	if (smtp_open(&s, &sc, &sd->out, e) < 0)
 		return -1;
 	if ((rc = main_fit(sd, &fit, smtp_caps(s), &m, e)) == 0) {
+		sd->out.msg = (struct msg_facts){ true, m.size, m.eightbit,
+		    m.smtputf8, fit.converted };
 		tty_progress_init(&prog, m.size, STDERR_FILENO);
 		rc = smtp_send(s, &m, true, e);
 	}

@@ -76,6 +76,15 @@ struct rcpt_result {
 	char	*text;		/* the reply text */
 };
 
+/* The message as it was fitted to the server (fit.h); a send only. */
+struct msg_facts {
+	bool	 fitted;	/* fit ran, so the fields below are known */
+	size_t	 size;		/* octets as sent, before dot-stuffing */
+	bool	 eightbit;	/* sent with BODY=8BITMIME (RFC 6152) */
+	bool	 smtputf8;	/* sent with SMTPUTF8 (RFC 6531) */
+	bool	 converted;	/* 8-bit parts re-encoded as 7-bit (mime8.h) */
+};
+
 struct outcome {
 	char	*server;	/* host name as the user gave it */
 	char	 address[64];	/* numeric address connected to */
@@ -99,6 +108,7 @@ struct outcome {
 	bool	 starttls_offered; /* STARTTLS in the EHLO before TLS */
 	int	 starttls_code;	/* reply to STARTTLS, 0 if never sent */
 	bool	 auth_in_clear;	/* AUTH offered before TLS */
+	struct msg_facts msg;
 	enum outcome_ver tls_versions[OUTCOME_NVERS];	/* probe only */
 };
 

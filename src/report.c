@@ -356,6 +356,21 @@ report_tls(FILE *fp, const struct outcome *o, time_t now)
 		report_cert(fp, i, &t->chain[i], now);
 }
 
+/* How the message went: its size and body type as MAIL announced them,
+ * and whether 8-bit parts had to be re-encoded on the way. */
+static void
+report_message(FILE *fp, const struct msg_facts *m)
+{
+	if (!m->fitted)
+		return;
+	report_label(fp, "message:");
+	fprintf(fp, "%zu octets, %s%s", m->size, m->eightbit ? "8BITMIME" :
+	    "7bit", m->smtputf8 ? ", SMTPUTF8" : "");
+	if (m->converted)
+		fputs(" (8-bit parts converted to quoted-printable)", fp);
+	fputc('\n', fp);
+}
+
 static void
 report_rcpts(FILE *fp, const struct outcome *o)
 {
@@ -410,6 +425,7 @@ report_session(FILE *fp, const struct outcome *o, time_t now)
 	report_tls(fp, o, now);
 	report_caps(fp, "ehlo (tls):", o->caps_tls);
 	report_line(fp, "auth:", *o->auth_mech != '\0' ? o->auth_mech : "none");
+	report_message(fp, &o->msg);
 	report_rcpts(fp, o);
 	report_result(fp, o);
 	if (o->err.cls != ERR_NONE && !o->delivery_unknown) {

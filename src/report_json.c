@@ -247,6 +247,23 @@ rj_head(struct json *j, const char *mode, time_t now)
 	rj_kv_time(j, "time", now);
 }
 
+/* null until the message was fitted to the server */
+static void
+rj_message(struct json *j, const struct msg_facts *m)
+{
+	json_key(j, "message");
+	if (!m->fitted) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	rj_kv_int(j, "size", (long long)m->size);
+	rj_kv_str(j, "body", m->eightbit ? "8BITMIME" : "7BIT");
+	rj_kv_bool(j, "smtputf8", m->smtputf8);
+	rj_kv_bool(j, "converted", m->converted);
+	json_object_end(j);
+}
+
 int
 report_json_send(FILE *fp, const struct outcome *o, time_t now)
 {
@@ -257,6 +274,7 @@ report_json_send(FILE *fp, const struct outcome *o, time_t now)
 	json_key(&j, "session");
 	rj_session(&j, o, now);
 	rj_kv_str(&j, "auth", *o->auth_mech ? o->auth_mech : NULL);
+	rj_message(&j, &o->msg);
 	json_key(&j, "recipients");
 	json_array_begin(&j);
 	for (size_t i = 0; i < o->nrcpt; i++) {

@@ -530,6 +530,19 @@ START_TEST(test_session_no_tls)
 	assert_lacks(s, "key exchange:");
 	assert_lacks(s, "greeting:");
 	assert_lacks(s, "ehlo");
+	assert_lacks(s, "message:");	/* never fitted */
+	free(s);
+	/* once fitted to the server, how it went */
+	o.msg = (struct msg_facts){ true, 1834, true, true, false };
+	s = session_text(&o, T2026);
+	assert_contains(s, "auth:         none\n"
+	    "message:      1834 octets, 8BITMIME, SMTPUTF8\n"
+	    "recipients:   ");
+	free(s);
+	o.msg = (struct msg_facts){ true, 2048, false, false, true };
+	s = session_text(&o, T2026);
+	assert_contains(s, "message:      2048 octets, 7bit (8-bit parts "
+	    "converted to quoted-printable)\n");
 	free(s);
 	outcome_free(&o);
 }

@@ -105,9 +105,14 @@ PROBE = {
     "reasons": ("list", REASON), "sessions": ("list", SESSION),
 }
 RCPT = {"address": t_str, "code": nullable(t_int), "text": nullable(t_str)}
+MESSAGE = {
+    "size": t_int, "body": one_of("7BIT", "8BITMIME"), "smtputf8": t_bool,
+    "converted": t_bool,
+}
 SEND = {
     "version": const(1), "mode": const("send"), "time": t_time,
     "session": ("object", SESSION), "auth": nullable(t_str),
+    "message": ("nullable", MESSAGE),
     "recipients": ("list", RCPT), "final_code": nullable(t_int),
     "final_text": nullable(t_str), "delivered": t_bool,
     "delivery_unknown": t_bool,

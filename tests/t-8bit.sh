@@ -70,9 +70,13 @@ long=$(head -c 1500 /dev/zero | tr '\0' 'x')
 printf 'Grüße aus Köln = Cologne \n%s\nend\t\n' "$long" >"$T/body"
 { printf "$HDR_FULL"'Subject: s\n\n'; cat "$T/body"; } >"$T/in"
 start SIZE
-run -f a@example.org b@example.net
+run -f a@example.org b@example.net --report
 assert_rc 0
 mail_line | grep -q BODY && fail "BODY= without 8BITMIME: $(mail_line)"
+# --report says so, with the size SIZE= announced
+re="^message: +$(stat -c %s "$TSRV_MSG") octets, 7bit \(8-bit parts "
+re+='converted to quoted-printable\)$'
+assert_grep "$re" "$T/err"
 assert_grep '^MIME-Version: 1\.0.$' "$TSRV_MSG"
 assert_grep '^Content-Type: text/plain; charset=utf-8.$' "$TSRV_MSG"
 assert_grep '^Content-Transfer-Encoding: quoted-printable.$' "$TSRV_MSG"
@@ -89,9 +93,10 @@ check_parts "$TSRV_MSG" "0:$T/body"
 # ... and without the long line the 8-bit text goes as it is
 printf "$HDR_FULL"'Subject: s\n\nGrüße\n' >"$T/in"
 start 8BITMIME
-run -f a@example.org b@example.net
+run -f a@example.org b@example.net --report
 assert_rc 0
 assert_fgrep 'BODY=8BITMIME' "$TSRV_LOG"
+assert_grep "^message: +$(stat -c %s "$TSRV_MSG") octets, 8BITMIME$" "$T/err"
 sed 's/$/\r/' "$T/in" >"$T/want"
 assert_same "$T/want" "$TSRV_MSG"
 

@@ -97,12 +97,18 @@ expect final_text '2.0.0 Ok: queued as TSRV1'
 expect auth null
 expect session/error null
 expect session/auth_in_clear false
+# the message as MAIL announced it: SIZE= counts what the server stored
+expect message/size "$(stat -c %s "$TSRV_MSG")"
+expect message/body 7BIT
+expect message/smtputf8 false
+expect message/converted false
 check send
 
 # --- a send that never reached a server still prints its object ---
 tlsmail_run --host 127.0.0.1 --port "$TSRV_PORT" -f a@example.org \
 	b@example.net --json </dev/null
 assert_rc 75
+expect message null
 expect session/reached false
 expect session/tls null
 expect session/error/class temporary
