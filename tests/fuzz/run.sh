@@ -3,7 +3,7 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer over the library's own
 # sources, then runs each for SECONDS (FUZZ_SECONDS, default 60) from the
 # seed corpus in tests/fuzz/corpus/NAME.  Everything it makes is under
-# tests/fuzz-run/ of the build tree: new inputs go to a work corpus there,
+# tests/fuzz-run/ of the build tree: new inputs go to found/NAME there,
 # never into the source tree; a crash leaves its input there as
 # crash-NAME-*: copy it into tests/fuzz/regress/NAME/ so that
 # t-fuzz-corpus.sh replays it for good.
@@ -28,7 +28,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -fno-omit-frame-pointer -std=c11 -I$top_builddir
 -I$top_srcdir/src -I$fuzz_src -DSYSCONFDIR=\"/etc\" ${FUZZ_CFLAGS:-}"
 
-mkdir -p "$out/obj" "$out/work" || exit 2
+mkdir -p "$out/obj" "$out/found" || exit 2
 if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n)
 { return d && n ? 0 : 0; }' >"$out/probe.c" ||
 	! $clang -fsanitize=fuzzer "$out/probe.c" -o "$out/probe" \
@@ -64,9 +64,9 @@ for n in $names; do
 		failed=$((failed + 1))
 		continue
 	fi
-	mkdir -p "$out/work/$n"
+	mkdir -p "$out/found/$n"
 	log=$out/fuzz_$n.log
-	"$bin" "$out/work/$n" "$fuzz_src/corpus/$n" \
+	"$bin" "$out/found/$n" "$fuzz_src/corpus/$n" \
 		-max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
 		-artifact_prefix="$out/crash-$n-" -print_final_stats=1 \
 		>"$log" 2>&1
