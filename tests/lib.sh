@@ -162,6 +162,29 @@ certs_dir() {
 	printf '%s\n' "$dir"
 }
 
+# ocsp_responses: $T/good.ocsp and $T/revoked.ocsp, OCSP responses (made
+# by openssl, signed by the test CA) that say the good.pem certificate is
+# good, respectively revoked since yesterday; for tsrv's "ocsp" directive.
+ocsp_responses() {
+	local serial exp rev s
+	need_cmd openssl
+	serial=$(openssl x509 -in "$CERTS/good.pem" -noout -serial |
+		cut -d= -f2)
+	exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
+	rev=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
+	printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$exp" "$serial" \
+		>"$T/index.good"
+	printf 'R\t%s\t%s\t%s\tunknown\t/CN=localhost\n' "$exp" "$rev" \
+		"$serial" >"$T/index.revoked"
+	for s in good revoked; do
+		openssl ocsp -index "$T/index.$s" -rsigner "$CERTS/ca.pem" \
+			-rkey "$CERTS/ca.key" -CA "$CERTS/ca.pem" \
+			-issuer "$CERTS/ca.pem" -cert "$CERTS/good.pem" -no_nonce \
+			-ndays 7 -respout "$T/$s.ocsp" >"$T/ocsp.log" 2>&1 ||
+			fail "openssl ocsp: $(cat "$T/ocsp.log")"
+	done
+}
+
 # tsrv_start SCENARIO_TEXT [tsrv args...]: starts a tsrv, @CERTS@ in the
 # text standing for the certs directory; waits for its port.  Sets
 # TSRV_PORT, TSRV_PID, TSRV_LOG, TSRV_MSG (and TSRV_SCN, TSRV_ERR).  A

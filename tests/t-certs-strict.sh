@@ -134,21 +134,7 @@ tryname "$T/wild-partial" mail.example.org 69 'does not match'
 
 # test_ocsp_revoked: the server staples a response, signed by the CA,
 # that says its certificate is revoked; a "good" response is the control.
-need_cmd openssl
-serial=$(openssl x509 -in "$CERTS/good.pem" -noout -serial | cut -d= -f2)
-exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
-rev=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
-printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$exp" "$serial" \
-	>"$T/index.good"
-printf 'R\t%s\t%s\t%s\tunknown\t/CN=localhost\n' "$exp" "$rev" "$serial" \
-	>"$T/index.revoked"
-for s in good revoked; do
-	openssl ocsp -index "$T/index.$s" -rsigner "$CERTS/ca.pem" \
-		-rkey "$CERTS/ca.key" -CA "$CERTS/ca.pem" \
-		-issuer "$CERTS/ca.pem" -cert "$CERTS/good.pem" -no_nonce \
-		-ndays 7 -respout "$T/$s.ocsp" >"$T/ocsp.log" 2>&1 ||
-		fail "openssl ocsp: $(cat "$T/ocsp.log")"
-done
+ocsp_responses
 for v in 'NORMAL:-VERS-ALL:+VERS-TLS1.3' 'NORMAL:-VERS-ALL:+VERS-TLS1.2'; do
 	EXTRA="ocsp $T/good.ocsp
 priority $v" try $C/good 0 '' "${ca[@]}"

@@ -235,20 +235,7 @@ reason fail 'TLS: server offers only TLS versions below the minimum'
 reason warn 'TLS1.0 is accepted'
 
 # --- OCSP stapling: good, then revoked (responses made by openssl) ---
-serial=$(openssl x509 -in "$CERTS/good.pem" -noout -serial | cut -d= -f2)
-exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
-rev=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
-printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$exp" "$serial" \
-	>"$T/index.good"
-printf 'R\t%s\t%s\t%s\tunknown\t/CN=localhost\n' "$exp" "$rev" "$serial" \
-	>"$T/index.revoked"
-for s in good revoked; do
-	openssl ocsp -index "$T/index.$s" -rsigner "$CERTS/ca.pem" \
-		-rkey "$CERTS/ca.key" -CA "$CERTS/ca.pem" \
-		-issuer "$CERTS/ca.pem" -cert "$CERTS/good.pem" -no_nonce \
-		-ndays 7 -respout "$T/$s.ocsp" >"$T/ocsp.log" 2>&1 ||
-		fail "openssl ocsp: $(cat "$T/ocsp.log")"
-done
+ocsp_responses
 for v in 'NORMAL:-VERS-ALL:+VERS-TLS1.3' 'NORMAL:-VERS-ALL:+VERS-TLS1.2'; do
 	probe 5 "cert @CERTS@/good.pem
 key @CERTS@/good.key
