@@ -587,7 +587,7 @@ start_kind(const char *p, size_t len, size_t *skip)
 	if (len < 5 && len > 0 && memcmp(p, "From ", len) == 0)
 		return LINE_MORE;
 	k = line_kind(p, len, true);
-	if (k != LINE_END || memcmp(p, "From ", 5) != 0)
+	if (k != LINE_END || len < 5 || memcmp(p, "From ", 5) != 0)
 		return k;	/* "From : x" is a field (obs-optional) */
 	if ((nl = memchr(p, '\n', line)) == NULL)
 		return len < MSG_LINE_MAX ? LINE_MORE : LINE_END;
