@@ -769,6 +769,7 @@ START_TEST(test_start)
 		{ "From x\n\nSubject: body\n", false },
 		{ "From", false },
 		{ "Fro", false },
+		{ "a b", false },	/* ends short of five bytes */
 	};
 	struct msg_start st;
 	char *name = malloc(1200);
