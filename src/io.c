@@ -59,7 +59,6 @@ io_limit(struct io *io, int total_ms)
 	io->end = total_ms > 0 ? io_now() + total_ms : 0;
 }
 
-/* Waits until fd is ready for events or the deadline passes. */
 /* The connection broke or was closed (why NULL: closed by the server
  * between replies); what to do is the same either way. */
 static int
@@ -74,6 +73,7 @@ io_lost(struct err *e, enum err_step step, const char *why)
 	return -1;
 }
 
+/* Waits until fd is ready for events or the deadline passes. */
 static int
 io_wait(struct io *io, short events, enum err_step step, struct err *e)
 {
