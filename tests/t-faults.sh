@@ -46,6 +46,7 @@ assert_fgrep 'delivery unknown' "$T/err"
 session "$T/mail" "fault close MAIL"
 assert_rc 75
 assert_fgrep 'connection closed by the server' "$T/err"
+assert_grep '; the server or the network ended the session; try again later$' "$T/err"
 
 # 421 at the greeting, 4xx to MAIL
 session "$T/mail" "greeting 421 4.3.2 busy"
