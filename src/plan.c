@@ -216,6 +216,21 @@ plan_envelope(struct plan *p, const struct options *o, struct err *e)
 	return 0;
 }
 
+/* --ehlo, checked, or the default name; a send and a probe alike. */
+static int
+plan_ehlo(struct plan *p, const struct options *o, struct err *e)
+{
+	if (o->ehlo == NULL) {
+		p->ehlo = plan_default_ehlo();
+		return 0;
+	}
+	if (plan_check_ehlo(o->ehlo, e) < 0)
+		return -1;
+	if ((p->ehlo = strdup(o->ehlo)) == NULL)
+		return err_set(e, ERR_OS, STEP_ARGS, "out of memory");
+	return 0;
+}
+
 int
 plan_build(struct plan *p, const struct options *o, struct err *e)
 {
@@ -241,14 +256,7 @@ plan_build(struct plan *p, const struct options *o, struct err *e)
 	    plan_auth(p, o, e) < 0 || plan_compose(p, o, e) < 0 ||
 	    plan_envelope(p, o, e) < 0)
 		return -1;
-	if (o->ehlo != NULL) {
-		if (plan_check_ehlo(o->ehlo, e) < 0)
-			return -1;
-		if ((p->ehlo = strdup(o->ehlo)) == NULL)
-			return err_set(e, ERR_OS, STEP_ARGS, "out of memory");
-	} else
-		p->ehlo = plan_default_ehlo();
-	return 0;
+	return plan_ehlo(p, o, e);
 }
 
 void
@@ -348,14 +356,7 @@ plan_build_probe(struct plan *p, const struct options *o, struct err *e)
 	p->json = o->json;
 	p->warn_days = o->warn_days >= 0 ? o->warn_days :
 	    PLAN_WARN_DAYS_DEFAULT;
-	if (o->ehlo != NULL) {
-		if (plan_check_ehlo(o->ehlo, e) < 0)
-			return -1;
-		if ((p->ehlo = strdup(o->ehlo)) == NULL)
-			return err_set(e, ERR_OS, STEP_ARGS, "out of memory");
-	} else
-		p->ehlo = plan_default_ehlo();
-	return 0;
+	return plan_ehlo(p, o, e);
 }
 
 static bool
