@@ -75,6 +75,24 @@ START_TEST(bad_targets)
 }
 END_TEST
 
+/* --ehlo is checked for a probe as for a send: a CR LF in it would be
+ * a command of its own. */
+START_TEST(probe_ehlo)
+{
+	ck_assert_int_eq(PROBE("--probe", "h", "--ehlo", "me\r\nQUIT"), -1);
+	ck_assert_int_eq(e->cls, ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(e->msg, "--ehlo"));
+	plan_free(p);
+	err_clear(e);
+	ck_assert_int_eq(PROBE("--probe", "h", "--ehlo", "client.example"), 0);
+	ck_assert_str_eq(p->ehlo, "client.example");
+	plan_free(p);
+	/* the default: this host's FQDN, or NULL for the address literal */
+	ck_assert_int_eq(PROBE("--probe", "h"), 0);
+	ck_assert(p->ehlo == NULL || plan_check_ehlo(p->ehlo, e) == 0);
+}
+END_TEST
+
 START_TEST(ports_and_modes)
 {
 	ck_assert_int_eq(PROBE("--probe", "h", "--port", "2525"), 0);
@@ -156,6 +174,7 @@ probe_suite(void)
 	tcase_add_test(tc, target_forms);
 	tcase_add_test(tc, bad_targets);
 	tcase_add_test(tc, ports_and_modes);
+	tcase_add_test(tc, probe_ehlo);
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, refused);
 	suite_add_tcase(s, tc);
